@@ -1,0 +1,1 @@
+"""The ``brisk`` command line and the embedded stack supervisor."""

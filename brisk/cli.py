@@ -1,0 +1,107 @@
+"""``brisk``: the command line in front of the services."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from brisk.stack import (
+    Ports,
+    ServiceSpec,
+    StartupFailed,
+    Supervisor,
+    create_topics,
+    environment,
+    plan_stack,
+)
+
+app = typer.Typer(help="brisk: real-time risk early warning for Belt and Road operations.",
+                  no_args_is_help=True, add_completion=False)
+
+
+class StopRequested(BaseException):
+    """Raised from the signal handler so a blocking start-up wait ends at once."""
+
+
+def _request_stop(signum: int, _: FrameType | None) -> None:
+    raise StopRequested(signal.Signals(signum).name)
+
+
+@app.callback()
+def main() -> None:
+    """brisk command line."""
+
+
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option(help="Replay the bundled real news feeds")] = False,
+    api_port: Annotated[int, typer.Option(envvar="BRISK_API_PORT")] = 8000,
+    ingest_port: Annotated[int, typer.Option(envvar="BRISK_INGEST_PORT")] = 9101,
+    scorer_port: Annotated[int, typer.Option(envvar="BRISK_SCORER_PORT")] = 9102,
+    alerts_port: Annotated[int, typer.Option(envvar="BRISK_ALERTS_PORT")] = 9103,
+    state_dir: Annotated[Path, typer.Option(help="Logs and Valkey data")] = Path(".brisk"),
+    startup_timeout: Annotated[float, typer.Option(help="Seconds each part may take")] = 60,
+) -> None:
+    """Run the whole stack on 127.0.0.1 until Ctrl-C or SIGTERM.
+
+    Starts an embedded Kafka-compatible broker (Tansu) and Valkey unless BRISK_KAFKA_BOOTSTRAP /
+    BRISK_REDIS_URL point at external servers, then the scorer, api, alerts and ingest services.
+    """
+    env = environment()
+    plan = plan_stack(env, state_dir.resolve(),
+                      Ports(api=api_port, ingest=ingest_port, scorer=scorer_port,
+                            alerts=alerts_port), demo)
+    supervisor = Supervisor(env, state_dir.resolve() / "logs", say=typer.echo)
+    signal.signal(signal.SIGINT, _request_stop)
+    signal.signal(signal.SIGTERM, _request_stop)
+    code = 0
+    try:
+        for spec in plan.services:
+            typer.echo(f"starting {spec.name} …")
+            child = supervisor.start(spec, startup_timeout)
+            typer.echo(f"  {spec.name} ready (pid {child.pid})")
+            if spec.name == "broker":
+                create_topics(plan.kafka_bootstrap)
+        _print_summary(plan.services, state_dir, demo)
+        while True:
+            time.sleep(1)
+            dead = supervisor.first_dead()
+            if dead is not None:
+                typer.echo(f"{dead.name} exited with code {dead.popen.returncode}; stopping.\n"
+                           f"{dead.log_tail()}", err=True)
+                code = 1
+                break
+    except StartupFailed as exc:
+        typer.echo(f"start-up failed: {exc}", err=True)
+        code = 1
+    except StopRequested as exc:
+        typer.echo(f"\n{exc} received, stopping …")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        supervisor.stop_all()
+    raise typer.Exit(code)
+
+
+def _print_summary(services: list[ServiceSpec], state_dir: Path, demo: bool) -> None:
+    typer.echo("\nbrisk is up:")
+    for spec in services:
+        typer.echo(f"  {spec.name:<7} {spec.url}")
+    api = next(s for s in services if s.name == "api")
+    typer.echo(f"\n  events   {api.url}/v1/events?limit=20")
+    typer.echo(f"  health   {api.url}/health    metrics: <service url>/metrics")
+    typer.echo(f"  logs     {state_dir}/logs/")
+    if demo:
+        typer.echo("  demo     replaying the bundled Reuters, Guardian, UOL and TPM feeds")
+    typer.echo("\nPress Ctrl-C to stop.")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    app()

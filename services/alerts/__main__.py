@@ -1,0 +1,5 @@
+import asyncio
+
+from services.alerts.app import main
+
+asyncio.run(main())

@@ -1,0 +1,87 @@
+"""Wiring only: settings → Redis and Kafka clients → projector + FastAPI app → uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import uvicorn
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
+from fastapi import FastAPI
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from services.api.main import create_app
+from services.api.metrics import ApiMetrics
+from services.api.projector import EventProjector
+from services.api.settings import ApiSettings
+from services.api.store import RedisEventStore
+from shared.clock import utc_now
+from shared.consume_loop import run_consumer
+from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.kafka_senders import send_dead_letter
+from shared.lifecycle import cancel_all
+from shared.logging import configure_logging
+from shared.metrics import new_registry
+from shared.topics import SCORED_EVENTS
+
+log = logging.getLogger("brisk.api")
+
+
+def build(settings: ApiSettings) -> FastAPI:
+    common = settings.common
+    registry = new_registry()
+    metrics = ApiMetrics.create(registry)
+    redis = Redis.from_url(common.redis_url)
+    store = RedisEventStore(redis, settings.events_retained)
+    assigned: list[AIOKafkaConsumer] = []  # the consumer exists only inside the event loop
+
+    async def redis_ready() -> bool:
+        return bool(await redis.ping())
+
+    async def projector_ready() -> bool:
+        return bool(assigned and assigned[0].assignment())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await ensure_topics(common.kafka_bootstrap)
+        producer = make_producer(common, client_id="brisk-api")
+        consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS], client_id="brisk-api")
+        projector = EventProjector(store, functools.partial(send_dead_letter, producer), metrics,
+                                   utc_now)
+        await producer.start()
+        await consumer.start()
+        assigned.append(consumer)
+        task = asyncio.create_task(run_consumer(
+            consumer, projector.handle, transient=(KafkaError, RedisError, OSError)))
+        task.add_done_callback(_stop_if_failed)
+        try:
+            yield
+        finally:
+            await cancel_all([task])
+            await consumer.stop()
+            await producer.stop()
+            await redis.aclose()
+
+    return create_app(store, {"redis": redis_ready, "projector": projector_ready}, registry,
+                      metrics, lifespan)
+
+
+def _stop_if_failed(task: asyncio.Task[None]) -> None:
+    """A dead projector means a stale API: stop the process so it is seen and restarted."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("event projector stopped", exc_info=task.exception())
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main() -> None:
+    settings = ApiSettings()
+    configure_logging("api", settings.common.log_level, settings.common.log_format)
+    uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None,
+                access_log=False, timeout_graceful_shutdown=5)

@@ -1,0 +1,5 @@
+import asyncio
+
+from services.ingest.app import main
+
+asyncio.run(main())

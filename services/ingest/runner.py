@@ -1,0 +1,96 @@
+"""Drives one source: fetch, ingest, wait, with backoff on failure. Never raises on bad input."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiokafka.errors import KafkaError
+
+from services.ingest.metrics import IngestMetrics
+from services.ingest.pipeline import SERVICE, ingest_document
+from services.ingest.publisher import Publisher
+from services.ingest.sources.base import FetchError, OversizedDocument, Source
+from shared.backoff import backoff_delay
+from shared.clock import Clock
+from shared.dlq import dead_letter
+
+log = logging.getLogger(__name__)
+
+# A replayed file that cannot be read is retried this many times before the source gives up.
+FILE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``interval`` None means one successful pass (a file replay); otherwise poll forever."""
+
+    interval: float | None
+    base_backoff: float = 1.0
+    max_backoff: float = 900.0
+
+
+async def run_source(
+    source: Source,
+    publisher: Publisher,
+    metrics: IngestMetrics,
+    schedule: Schedule,
+    clock: Clock,
+    sleep: Callable[[float], Awaitable[None]],
+    draw: Callable[[], float] = random.random,
+) -> None:
+    failures = 0
+    name = source.name
+    while True:
+        try:
+            await _one_pass(source, publisher, metrics, clock)
+        except (FetchError, KafkaError, OSError) as exc:
+            failures += 1
+            metrics.fetch_errors.labels(name).inc()
+            if schedule.interval is None and failures >= FILE_ATTEMPTS:
+                log.error("giving up on source", extra={"feed": name, "error": str(exc)})
+                return
+            delay = backoff_delay(failures, schedule.base_backoff, schedule.max_backoff, draw)
+            log.warning("fetch failed, backing off",
+                        extra={"feed": name, "error": str(exc), "retry_in_s": round(delay, 2)})
+            await sleep(delay)
+            continue
+        failures = 0
+        metrics.last_success.labels(name).set(clock().timestamp())
+        if schedule.interval is None:
+            return
+        await sleep(schedule.interval)
+
+
+async def _one_pass(
+    source: Source, publisher: Publisher, metrics: IngestMetrics, clock: Clock
+) -> None:
+    """Fetch once and publish the outcome; raises only for transient failures."""
+    name = source.name
+    started = time.perf_counter()
+    try:
+        doc = await source.fetch()
+    except OversizedDocument as exc:
+        metrics.invalid.labels(name, "size_limit").inc()
+        log.warning("refused oversized document", extra={"feed": name, "limit": exc.limit})
+        # Only the first ``limit`` bytes are kept: a dead letter must itself fit on the topic.
+        letter = dead_letter(service=SERVICE, stage="size_limit", source=name,
+                             payload=exc.head, reason=str(exc), now=clock())
+        await publisher.publish([], [letter])
+        return
+    finally:
+        metrics.fetch_seconds.labels(name).observe(time.perf_counter() - started)
+    if doc is None:
+        return
+    outcome = await ingest_document(doc, publisher, clock())
+    metrics.fetched.labels(name).inc(outcome.fetched)
+    metrics.published.labels(name).inc(outcome.published)
+    if outcome.invalid_items:
+        metrics.invalid.labels(name, "parse_item").inc(outcome.invalid_items)
+    if outcome.invalid_document:
+        metrics.invalid.labels(name, "parse_document").inc()
+    log.info("ingested", extra={"feed": name, "published": outcome.published,
+                                "invalid": outcome.invalid_items})

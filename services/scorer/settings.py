@@ -1,0 +1,22 @@
+"""Scorer settings: ``BRISK_SCORER_*``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.scorer.lexicon import DEFAULT_LEXICON
+from shared.settings import CommonSettings
+
+
+class ScorerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRISK_SCORER_", frozen=True, extra="ignore")
+
+    common: CommonSettings = Field(default_factory=CommonSettings)
+    app_id: str = Field(default="brisk-scorer", description="Faust app id = consumer group")
+    host: str = "127.0.0.1"
+    port: int = Field(default=9102, ge=1, le=65535, description="/health and /metrics")
+    lexicon_path: Path = DEFAULT_LEXICON
+    data_dir: Path = Field(default=Path(".brisk/scorer"), description="Faust's working directory")

@@ -1,0 +1,34 @@
+"""One pydantic model per topic, each with a ``schema_version``."""
+
+from shared.schemas.alert import Alert, AlertStatus
+from shared.schemas.base import Contract
+from shared.schemas.country_risk import CategoryTrends, CountryRisk, Trend
+from shared.schemas.dead_letter import DeadLetter
+from shared.schemas.raw_event import EventKind, FieldValue, RawEvent
+from shared.schemas.scored_event import (
+    Entity,
+    Explanation,
+    Iso3,
+    RiskCategory,
+    RiskScores,
+    ScoredEvent,
+)
+
+__all__ = [
+    "Alert",
+    "AlertStatus",
+    "CategoryTrends",
+    "Contract",
+    "CountryRisk",
+    "DeadLetter",
+    "Entity",
+    "EventKind",
+    "Explanation",
+    "FieldValue",
+    "Iso3",
+    "RawEvent",
+    "RiskCategory",
+    "RiskScores",
+    "ScoredEvent",
+    "Trend",
+]

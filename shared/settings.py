@@ -1,0 +1,28 @@
+"""Settings every service shares, read from ``BRISK_*`` environment variables.
+
+Service-specific settings live in each service's ``settings.py`` under ``BRISK_<SERVICE>_*``
+and embed these as ``common``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BRISK_", frozen=True, extra="ignore")
+
+    kafka_bootstrap: str = Field(
+        default="127.0.0.1:9092", description="host:port[,host:port] of Kafka or the embedded broker"
+    )
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    # Tansu needs half the session timeout to complete a group join: 6 s keeps start-up near 3 s.
+    kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
+    kafka_heartbeat_interval_ms: int = Field(default=1000, ge=100)
+    kafka_linger_ms: int = Field(default=10, ge=0)
+    kafka_max_batch_bytes: int = Field(default=1_048_576, ge=16_384)

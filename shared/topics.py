@@ -1,0 +1,28 @@
+"""Every Kafka topic brisk uses: its name, its key, its value contract and its partition count.
+
+Keys decide ordering and co-location: everything about one event stays on one partition, and
+country-keyed topics let the scorer keep per-country state without a repartition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.schemas import Alert, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
+
+
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    key: str
+    value: type[Contract]
+    partitions: int
+
+
+RAW_EVENTS = Topic("brisk.events.raw", key="event id", value=RawEvent, partitions=4)
+SCORED_EVENTS = Topic("brisk.events.scored", key="event id", value=ScoredEvent, partitions=4)
+COUNTRY_RISK = Topic("brisk.country-risk", key="ISO 3166-1 alpha-3", value=CountryRisk, partitions=4)
+ALERTS = Topic("brisk.alerts", key="alert fingerprint", value=Alert, partitions=4)
+DEAD_LETTER = Topic("brisk.deadletter", key="original key or source", value=DeadLetter, partitions=1)
+
+ALL_TOPICS: tuple[Topic, ...] = (RAW_EVENTS, SCORED_EVENTS, COUNTRY_RISK, ALERTS, DEAD_LETTER)
