@@ -62,12 +62,15 @@ def up(
     signal.signal(signal.SIGTERM, _request_stop)
     code = 0
     try:
+        topics_ready = False
         for spec in plan.services:
+            if spec.name not in ("broker", "valkey") and not topics_ready:
+                # Before any consumer subscribes: auto-created topics would get 1 partition.
+                create_topics(plan.kafka_bootstrap)
+                topics_ready = True
             typer.echo(f"starting {spec.name} …")
             child = supervisor.start(spec, startup_timeout)
             typer.echo(f"  {spec.name} ready (pid {child.pid})")
-            if spec.name == "broker":
-                create_topics(plan.kafka_bootstrap)
         _print_summary(plan.services, state_dir, demo)
         while True:
             time.sleep(1)

@@ -31,6 +31,7 @@ class AlertsSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _webhook_needs_secret(self) -> AlertsSettings:
-        if self.webhook_url and self.webhook_secret is None:
+        # An empty secret is a missing secret: never send unsigned, never silently send nothing.
+        if self.webhook_url and not (self.webhook_secret and self.webhook_secret.get_secret_value()):
             raise ValueError("BRISK_ALERTS_WEBHOOK_SECRET is required when a webhook URL is set")
         return self

@@ -19,6 +19,7 @@ from typing import Any
 import feedparser
 from pydantic import ValidationError
 
+from services.ingest.parsers.dates import parse_localised_rfc822
 from services.ingest.parsers.xml_safety import refuse_unsafe_xml
 from services.ingest.sources.base import Document
 from shared.dlq import InvalidEvent, reason_from_validation
@@ -74,7 +75,7 @@ def entry_to_event(
         raise InvalidEvent("entry has no title")
     if not native:
         raise InvalidEvent("entry has neither an id nor a link")
-    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    published = _published(entry)
     fields: dict[str, str | int | float | bool | None] = {"feed_title": feed_title}
     tags = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
     if tags:
@@ -90,7 +91,7 @@ def entry_to_event(
             title=title,
             summary=_text(entry.get("summary", ""))[:20000],
             url=link,
-            published_at=_utc(published) if published else doc.fetched_at,
+            published_at=published or doc.fetched_at,
             fetched_at=doc.fetched_at,
             language=entry.get("language") or language,
             fields=fields,
@@ -104,9 +105,13 @@ def _text(markup: str) -> str:
     return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
 
 
-def _utc(struct: Any) -> datetime:
+def _published(entry: Any) -> datetime | None:
     # feedparser normalises every date it understands to a UTC struct_time.
-    return datetime.fromtimestamp(calendar.timegm(struct), UTC)
+    struct = entry.get("published_parsed") or entry.get("updated_parsed")
+    if struct:
+        return datetime.fromtimestamp(calendar.timegm(struct), UTC)
+    text = entry.get("published") or entry.get("updated")
+    return parse_localised_rfc822(text) if text else None
 
 
 def _entry_bytes(entry: Any) -> bytes:

@@ -1,0 +1,97 @@
+"""Hypothesis strategies for every topic contract."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import strategies as st
+
+from shared.schemas import (
+    Alert,
+    CategoryTrends,
+    CountryRisk,
+    DeadLetter,
+    Entity,
+    Explanation,
+    RawEvent,
+    RiskScores,
+    ScoredEvent,
+)
+
+text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=80)
+stripped = text.map(str.strip).filter(bool)
+ids = st.text("0123456789abcdef", min_size=32, max_size=32)
+instants = st.datetimes(
+    min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+scores = st.floats(min_value=0, max_value=100, allow_nan=False)
+iso3 = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=3, max_size=3)
+categories = st.sampled_from(["regulatory", "political", "supply_chain"])
+field_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**53), 2**53),
+    st.floats(allow_nan=False, allow_infinity=False), stripped,
+)
+
+raw_kwargs = st.fixed_dictionaries({
+    "id": ids, "kind": st.sampled_from(["news", "policy", "shipping"]), "source": stripped,
+    "native_id": st.none() | stripped, "title": stripped, "summary": st.just("") | stripped,
+    "url": st.none() | stripped, "published_at": instants, "fetched_at": instants,
+    "language": st.none() | st.sampled_from(["en", "en-GB", "pt-BR", "zh-Hans"]),
+    "fields": st.dictionaries(st.text("abcdefghij_", min_size=1, max_size=10), field_values,
+                              max_size=4),
+})
+raw_events = raw_kwargs.map(lambda kw: RawEvent(**kw))
+risk_scores = st.builds(RiskScores, regulatory=scores, political=scores, supply_chain=scores)
+explanations = st.builds(Explanation, category=categories, feature=stripped,
+                         weight=st.floats(-100, 100, allow_nan=False), evidence=stripped)
+entities = st.builds(Entity, kind=st.sampled_from(["country", "project", "port", "vessel"]),
+                     name=stripped, ref=st.none() | stripped)
+scored_events = st.builds(
+    lambda kw, **extra: ScoredEvent(**kw, **extra),
+    raw_kwargs,
+    countries=st.lists(iso3, max_size=4),
+    entities=st.lists(entities, max_size=3),
+    scores=risk_scores,
+    severity=scores,
+    confidence=st.floats(0, 1),
+    category=categories | st.just("none"),
+    explanations=st.lists(explanations, max_size=4),
+    cluster_id=st.none() | ids,
+    scored_at=instants,
+    scorer_version=stripped,
+)
+trends = st.sampled_from(["rising", "falling", "stable"])
+country_risks = st.builds(
+    CountryRisk, country=iso3, index=risk_scores, overall=scores,
+    trend=st.builds(CategoryTrends, regulatory=trends, political=trends, supply_chain=trends),
+    event_count=st.integers(0, 10**6), updated_at=instants,
+)
+alerts = st.builds(
+    Alert, id=ids, fingerprint=ids, rule=stripped, status=st.sampled_from(["firing", "resolved"]),
+    severity=scores, category=categories | st.just("none"), group_key=stripped,
+    countries=st.lists(iso3, max_size=3), title=stripped, url=st.none() | stripped,
+    event_ids=st.lists(ids, min_size=1, max_size=5), starts_at=instants, updated_at=instants,
+    ends_at=st.none() | instants,
+)
+dead_letters = st.builds(
+    lambda payload, **kw: DeadLetter(payload_b64=__import__("base64").b64encode(payload).decode(),
+                                     payload_size=len(payload), **kw),
+    st.binary(max_size=200), service=stripped, stage=stripped, source=st.just("") | stripped,
+    reason=stripped, topic=st.none() | stripped, partition=st.none() | st.integers(0, 100),
+    offset=st.none() | st.integers(0, 10**9), failed_at=instants,
+)
+
+
+def sample_raw(**change: object) -> RawEvent:
+    """A fixed, realistic RawEvent for example-based tests."""
+    values: dict[str, object] = {
+        "id": "0f" * 16, "kind": "news", "source": "reuters-world",
+        "native_id": "http://www.reuters.com/article/example",
+        "title": "U.S. imposes sanctions on Iranian shipping firms",
+        "summary": "The Treasury designated five companies and froze their assets.",
+        "url": "http://www.reuters.com/article/example",
+        "published_at": datetime(2018, 1, 30, 17, 29, 57, tzinfo=UTC),
+        "fetched_at": datetime(2018, 1, 30, 17, 35, tzinfo=UTC), "language": "en-us",
+        "fields": {"feed_title": "Reuters: World News"},
+    }
+    return RawEvent.model_validate(values | change)

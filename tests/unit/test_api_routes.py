@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+
+from services.api.main import create_app
+from services.api.metrics import ApiMetrics
+from shared.schemas import ScoredEvent
+from tests.strategies import sample_raw
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+class ListStore:
+    def __init__(self, events: list[ScoredEvent]) -> None:
+        self.events = events
+
+    async def add(self, event: ScoredEvent) -> None:
+        self.events.append(event)
+
+    async def latest(self, limit: int) -> list[ScoredEvent]:
+        return sorted(self.events, key=lambda e: e.published_at, reverse=True)[:limit]
+
+
+def scored(i: int) -> ScoredEvent:
+    raw = sample_raw(id=f"{i:032x}", published_at=NOW - timedelta(minutes=i))
+    return ScoredEvent.from_raw(raw, scores={}, severity=0, confidence=0.5, category="none",
+                                scored_at=NOW, scorer_version="test")
+
+
+def client(healthy: bool = True) -> TestClient:
+    async def check() -> bool:
+        return healthy
+
+    registry = CollectorRegistry()
+    app = create_app(ListStore([scored(i) for i in range(5)]), {"redis": check}, registry,
+                     ApiMetrics.create(registry))
+    return TestClient(app)
+
+
+def test_events_newest_first_with_a_limit() -> None:
+    response = client().get("/v1/events", params={"limit": 3})
+    assert response.status_code == 200
+    ids = [item["id"] for item in response.json()["items"]]
+    assert ids == [f"{i:032x}" for i in range(3)]
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "ten"])
+def test_a_bad_limit_is_a_422_naming_the_field(limit: str) -> None:
+    response = client().get("/v1/events", params={"limit": limit})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "limit"]
+
+
+def test_limit_up_to_1000_is_accepted() -> None:
+    assert client().get("/v1/events", params={"limit": 1000}).status_code == 200
+
+
+def test_health_reports_each_check() -> None:
+    ok = client().get("/health")
+    assert ok.status_code == 200 and ok.json()["checks"] == {"redis": True}
+    down = client(healthy=False).get("/health")
+    assert down.status_code == 503 and down.json()["status"] == "unavailable"
+
+
+def test_metrics_count_requests_by_route_template() -> None:
+    api = client()
+    api.get("/v1/events")
+    api.get("/nowhere")
+    body = api.get("/metrics").text
+    assert 'brisk_api_requests_total{method="GET",route="/v1/events",status="200"} 1.0' in body
+    assert 'route="unmatched"' in body

@@ -1,0 +1,59 @@
+"""The Faust agent, through ``agent.test_context()`` with the in-memory store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import faust
+import pytest
+
+from services.scorer.app import create_app
+from services.scorer.settings import ScorerSettings
+from shared.schemas import DeadLetter, ScoredEvent
+from shared.topics import DEAD_LETTER, SCORED_EVENTS
+from tests.strategies import sample_raw
+
+Sent = list[tuple[str, bytes, bytes]]
+
+
+@pytest.fixture
+def sent(monkeypatch: pytest.MonkeyPatch) -> Sent:
+    """Sends to other topics are recorded instead of produced."""
+    records: Sent = []
+
+    async def record(self: faust.topics.Topic, *, key: bytes, value: bytes, **_: Any) -> None:
+        records.append((self.get_topic_name(), key, value))
+
+    monkeypatch.setattr(faust.topics.Topic, "send", record)
+    return records
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> faust.App:
+    return create_app(ScorerSettings(data_dir=tmp_path / "scorer"))
+
+
+async def test_agent_scores_a_raw_event_and_sends_it_on(app: faust.App, sent: Sent) -> None:
+    raw = sample_raw()
+    async with app.agents["score_events"].test_context() as agent:
+        await agent.put(key=raw.id.encode(), value=raw.to_bytes())
+        [result] = agent.results.values()
+    assert isinstance(result, ScoredEvent)
+    assert result.id == raw.id and result.category == "regulatory"
+    assert sent == [(SCORED_EVENTS.name, raw.id.encode(), result.to_bytes())]
+
+
+async def test_agent_dead_letters_what_fails_validation(app: faust.App, sent: Sent) -> None:
+    bad = b'{"schema_version": 1, "id": "short", "kind": "rumour"}'
+    garbage = b"\xff\xfe not even json"
+    async with app.agents["score_events"].test_context() as agent:
+        await agent.put(key=b"k1", value=bad)
+        await agent.put(key=b"k2", value=garbage)
+        results = list(agent.results.values())
+    assert all(isinstance(r, DeadLetter) for r in results)
+    assert [r.payload() for r in results] == [bad, garbage]
+    assert "kind" in results[0].reason and "id" in results[0].reason
+    assert [(topic, key) for topic, key, _ in sent] == [(DEAD_LETTER.name, b"k1"),
+                                                         (DEAD_LETTER.name, b"k2")]
+    assert [DeadLetter.from_bytes(value) for *_, value in sent] == results
