@@ -18,7 +18,7 @@ from shared.schemas import (
     ScoredEvent,
 )
 
-text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=80)
+text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=80)
 stripped = text.map(str.strip).filter(bool)
 ids = st.text("0123456789abcdef", min_size=32, max_size=32)
 instants = st.datetimes(

@@ -25,7 +25,7 @@ def scored(severity: float = 80, category: str = "political", **change: object) 
     )
 
 
-def record(value: bytes) -> ConsumerRecord:  # type: ignore[type-arg]
+def record(value: bytes) -> ConsumerRecord:
     return ConsumerRecord(topic="brisk.events.scored", partition=0, offset=7, timestamp=0,
                           timestamp_type=0, key=b"k", value=value, checksum=None,
                           serialized_key_size=1, serialized_value_size=len(value), headers=())
