@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -90,6 +91,18 @@ def up(
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         supervisor.stop_all()
     raise typer.Exit(code)
+
+
+SERVICES = ("ingest", "scorer", "alerts", "api")
+
+
+@app.command()
+def service(name: Annotated[str, typer.Argument(help="ingest, scorer, alerts or api")]) -> None:
+    """Run one service in the foreground (what a container or systemd unit runs)."""
+    if name not in SERVICES:
+        typer.echo(f"unknown service {name!r}; choose one of: {', '.join(SERVICES)}", err=True)
+        raise typer.Exit(2)
+    os.execv(sys.executable, [sys.executable, "-m", f"services.{name}"])
 
 
 def _print_summary(services: list[ServiceSpec], state_dir: Path, demo: bool) -> None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from aiokafka import AIOKafkaProducer
+from collections.abc import Awaitable, Callable
 
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+
+from shared.clock import Clock
+from shared.dlq import dead_letter
 from shared.schemas import Contract, DeadLetter
 from shared.topics import DEAD_LETTER, Topic
 
@@ -16,3 +20,18 @@ async def send_contract(
 
 async def send_dead_letter(producer: AIOKafkaProducer, letter: DeadLetter) -> None:
     await send_contract(producer, DEAD_LETTER, letter.source, letter)
+
+
+def dead_letter_failures(
+    producer: AIOKafkaProducer, service: str, clock: Clock
+) -> Callable[[ConsumerRecord, str], Awaitable[None]]:
+    """An ``on_failure`` for ``run_consumer``: the message, untouched, to the dead-letter topic."""
+
+    async def on_failure(record: ConsumerRecord, reason: str) -> None:
+        await send_dead_letter(producer, dead_letter(
+            service=service, stage="handle", source=record.topic, payload=record.value or b"",
+            reason=reason, now=clock(), topic=record.topic, partition=record.partition,
+            offset=record.offset,
+        ))
+
+    return on_failure

@@ -22,7 +22,7 @@ from services.alerts.signer import decode_secret
 from shared.clock import utc_now
 from shared.consume_loop import run_consumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
-from shared.kafka_senders import send_contract, send_dead_letter
+from shared.kafka_senders import dead_letter_failures, send_contract, send_dead_letter
 from shared.lifecycle import cancel_all, until_shutdown
 from shared.logging import configure_logging
 from shared.metrics import new_registry
@@ -84,7 +84,8 @@ async def main() -> None:
     await consumer.start()
     await ops.start()
     loop = asyncio.create_task(
-        run_consumer(consumer, pipeline.handle, transient=(KafkaError, RedisError, OSError))
+        run_consumer(consumer, pipeline.handle, transient=(KafkaError, RedisError, OSError),
+                     on_failure=dead_letter_failures(producer, "alerts", utc_now))
     )
     log.info("alerts running", extra={"port": settings.port, "webhook": bool(notifier),
                                       "threshold": settings.severity_threshold})

@@ -59,6 +59,8 @@ class AlertPipeline:
             self.metrics.duplicates.inc()
             return
         self.metrics.fired.labels(alert.category).inc()
+        log.info("alert fired", extra={"alert": alert.id, "severity": alert.severity,
+                                       "group": alert.group_key, "title": alert.title})
         await self.publish_alert(alert)
         if self.notifier is not None:
             await self._notify(alert)

@@ -25,7 +25,7 @@ from services.api.store import RedisEventStore
 from shared.clock import utc_now
 from shared.consume_loop import run_consumer
 from shared.kafka import ensure_topics, make_consumer, make_producer
-from shared.kafka_senders import send_dead_letter
+from shared.kafka_senders import dead_letter_failures, send_dead_letter
 from shared.lifecycle import cancel_all
 from shared.logging import configure_logging
 from shared.metrics import new_registry
@@ -59,7 +59,8 @@ def build(settings: ApiSettings) -> FastAPI:
         await consumer.start()
         assigned.append(consumer)
         task = asyncio.create_task(run_consumer(
-            consumer, projector.handle, transient=(KafkaError, RedisError, OSError)))
+            consumer, projector.handle, transient=(KafkaError, RedisError, OSError),
+            on_failure=dead_letter_failures(producer, "api", utc_now)))
         task.add_done_callback(_stop_if_failed)
         try:
             yield

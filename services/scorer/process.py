@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from shared.dlq import decode_or_dead_letter
+from shared.dlq import dead_letter, decode_or_dead_letter
 from shared.schemas import DeadLetter, RawEvent, ScoredEvent
 from shared.topics import RAW_EVENTS
 
@@ -26,4 +26,13 @@ def process_raw(
         RawEvent, payload, service="scorer", now=now, topic=RAW_EVENTS.name,
         partition=origin.partition, offset=origin.offset,
     )
-    return raw if isinstance(raw, DeadLetter) else score(raw, now)
+    if isinstance(raw, DeadLetter):
+        return raw
+    try:
+        return score(raw, now)
+    except Exception as exc:  # a scoring bug on one event must not stop the stream
+        return dead_letter(
+            service="scorer", stage="score", source=RAW_EVENTS.name, payload=payload,
+            reason=f"{type(exc).__name__}: {exc}", now=now, topic=RAW_EVENTS.name,
+            partition=origin.partition, offset=origin.offset,
+        )

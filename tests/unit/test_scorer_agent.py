@@ -57,3 +57,18 @@ async def test_agent_dead_letters_what_fails_validation(app: faust.App, sent: Se
     assert [(topic, key) for topic, key, _ in sent] == [(DEAD_LETTER.name, b"k1"),
                                                          (DEAD_LETTER.name, b"k2")]
     assert [DeadLetter.from_bytes(value) for *_, value in sent] == results
+
+
+async def test_a_scoring_failure_dead_letters_the_event_instead_of_stopping() -> None:
+    from datetime import UTC, datetime
+
+    from services.scorer.process import Origin, process_raw
+
+    def broken(*_: object) -> ScoredEvent:
+        raise RecursionError("pathological input")
+
+    raw = sample_raw().to_bytes()
+    letter = process_raw(raw, broken, datetime(2026, 1, 1, tzinfo=UTC), Origin(3, 42))
+    assert isinstance(letter, DeadLetter)
+    assert letter.stage == "score" and letter.payload() == raw and letter.offset == 42
+    assert "RecursionError" in letter.reason
