@@ -18,7 +18,6 @@ from brisk.stack import (
     StartupFailed,
     Supervisor,
     create_topics,
-    environment,
     plan_stack,
 )
 
@@ -54,7 +53,7 @@ def up(
     Starts an embedded Kafka-compatible broker (Tansu) and Valkey unless BRISK_KAFKA_BOOTSTRAP /
     BRISK_REDIS_URL point at external servers, then the scorer, api, alerts and ingest services.
     """
-    env = environment()
+    env = dict(os.environ)
     plan = plan_stack(env, state_dir.resolve(),
                       Ports(api=api_port, ingest=ingest_port, scorer=scorer_port,
                             alerts=alerts_port), demo)

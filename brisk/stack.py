@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 import time
@@ -62,6 +61,10 @@ def http_ok(url: str) -> Callable[[], bool]:
     return check
 
 
+def tcp_ok(port: int) -> Callable[[], bool]:
+    return lambda: wait_for_port(port, 0.5)
+
+
 def redis_ok(port: int) -> Callable[[], bool]:
     def check() -> bool:
         import redis
@@ -88,8 +91,7 @@ def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool
     else:
         port = free_port()
         plan.kafka_bootstrap = f"127.0.0.1:{port}"
-        plan.services.append(ServiceSpec("broker", tansu_argv(port), {},
-                                         lambda p=port: wait_for_port(p, 0.5),  # type: ignore[misc]
+        plan.services.append(ServiceSpec("broker", tansu_argv(port), {}, tcp_ok(port),
                                          url=f"kafka://127.0.0.1:{port}", port=port))
     if env.get("BRISK_REDIS_URL"):
         plan.redis_url = env["BRISK_REDIS_URL"]
@@ -159,6 +161,3 @@ def create_topics(bootstrap: str) -> None:
 
     asyncio.run(ensure_topics(bootstrap))
 
-
-def environment() -> dict[str, str]:
-    return dict(os.environ)

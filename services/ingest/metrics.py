@@ -13,6 +13,7 @@ class IngestMetrics:
     published: Counter
     invalid: Counter
     fetch_errors: Counter
+    publish_errors: Counter
     fetch_seconds: Histogram
     last_success: Gauge
 
@@ -40,6 +41,12 @@ class IngestMetrics:
             fetch_errors=Counter(
                 "brisk_ingest_fetch_errors_total",
                 "Fetches that failed and will be retried",
+                ["source"],
+                registry=registry,
+            ),
+            publish_errors=Counter(
+                "brisk_ingest_publish_errors_total",
+                "Publishes to Kafka that failed and will be retried",
                 ["source"],
                 registry=registry,
             ),

@@ -20,7 +20,7 @@ from shared.dlq import dead_letter
 
 log = logging.getLogger(__name__)
 
-# A replayed file that cannot be read is retried this many times before the source gives up.
+# A replayed file that cannot be read is tried this many times before the source gives up.
 FILE_ATTEMPTS = 3
 
 
@@ -49,8 +49,10 @@ async def run_source(
             await _one_pass(source, publisher, metrics, clock)
         except (FetchError, KafkaError, OSError) as exc:
             failures += 1
-            metrics.fetch_errors.labels(name).inc()
-            if schedule.interval is None and failures >= FILE_ATTEMPTS:
+            fetching = isinstance(exc, FetchError)
+            (metrics.fetch_errors if fetching else metrics.publish_errors).labels(name).inc()
+            # An unreadable file will not heal; a broker outage will, so a replay waits for it.
+            if schedule.interval is None and fetching and failures >= FILE_ATTEMPTS:
                 log.error("giving up on source", extra={"feed": name, "error": str(exc)})
                 return
             delay = backoff_delay(failures, schedule.base_backoff, schedule.max_backoff, draw)

@@ -131,3 +131,29 @@ async def test_a_missing_file_gives_up_after_a_few_attempts(tmp_path: Path) -> N
 
 async def _never(_: float) -> None:
     raise AssertionError("no retry expected")
+
+
+async def test_a_replay_waits_out_a_broker_outage_instead_of_giving_up(demo_feeds: Path) -> None:
+    from aiokafka.errors import KafkaConnectionError
+
+    class FlakyBroker(ListPublisher):
+        def __init__(self, outages: int) -> None:
+            super().__init__()
+            self.outages = outages
+
+        async def publish(self, events: list[RawEvent], dead_letters: list[DeadLetter]) -> None:
+            if self.outages:
+                self.outages -= 1
+                raise KafkaConnectionError()
+            await super().publish(events, dead_letters)
+
+    publisher = FlakyBroker(outages=5)
+    metrics = IngestMetrics.create(CollectorRegistry())
+
+    async def sleep(_: float) -> None:
+        return None
+
+    source = FileSource("reuters", demo_feeds / REUTERS, 1_000_000, clock)
+    await run_source(source, publisher, metrics, Schedule(interval=None), clock, sleep)
+    assert len(publisher.events) == 10
+    assert metrics.publish_errors.labels("reuters")._value.get() == 5
