@@ -6,7 +6,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.ingest.parsers.feed import ParsedFeed, parse_feed
+from services.ingest.parsers.base import Parsed
+from services.ingest.parsers.feed import parse_feed
 from services.ingest.publisher import Publisher
 from services.ingest.sources.base import Document
 from shared.dlq import InvalidEvent, dead_letter
@@ -24,7 +25,7 @@ class IngestOutcome:
     invalid_document: bool
 
 
-def plan(doc: Document, now: datetime) -> tuple[ParsedFeed, list[DeadLetter], bool]:
+def plan(doc: Document, now: datetime) -> tuple[Parsed, list[DeadLetter], bool]:
     """Parse a document; what to publish and what to dead-letter, with no I/O."""
     try:
         parsed = parse_feed(doc)
@@ -33,7 +34,7 @@ def plan(doc: Document, now: datetime) -> tuple[ParsedFeed, list[DeadLetter], bo
             service=SERVICE, stage="parse_document", source=doc.location, payload=doc.body,
             reason=exc.reason, now=now,
         )
-        return ParsedFeed([], []), [letter], True
+        return Parsed([], []), [letter], True
     letters = [
         dead_letter(
             service=SERVICE, stage="parse_item", source=doc.location, payload=r.payload,

@@ -12,13 +12,13 @@ import calendar
 import html
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
 from pydantic import ValidationError
 
+from services.ingest.parsers.base import Parsed, Rejected
 from services.ingest.parsers.dates import parse_localised_rfc822
 from services.ingest.parsers.xml_safety import refuse_unsafe_xml
 from services.ingest.sources.base import Document
@@ -32,19 +32,7 @@ _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class Rejected:
-    reason: str
-    payload: bytes
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    events: list[RawEvent]
-    rejected: list[Rejected]
-
-
-def parse_feed(doc: Document) -> ParsedFeed:
+def parse_feed(doc: Document) -> Parsed:
     refuse_unsafe_xml(doc.body)
     parsed = feedparser.parse(doc.body, sanitize_html=True, resolve_relative_uris=False)
     if parsed.get("bozo"):
@@ -62,7 +50,7 @@ def parse_feed(doc: Document) -> ParsedFeed:
             events.append(entry_to_event(entry, doc, language, feed_title))
         except InvalidEvent as exc:
             rejected.append(Rejected(exc.reason, _entry_bytes(entry)))
-    return ParsedFeed(events, rejected)
+    return Parsed(events, rejected)
 
 
 def entry_to_event(
