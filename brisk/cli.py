@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import time
@@ -13,12 +14,15 @@ from typing import Annotated
 import typer
 
 from brisk.stack import (
+    STATE_FILE,
     Ports,
     ServiceSpec,
     StartupFailed,
     Supervisor,
     create_topics,
     plan_stack,
+    read_state,
+    write_state,
 )
 
 app = typer.Typer(help="brisk: real-time risk early warning for Belt and Road operations.",
@@ -71,6 +75,7 @@ def up(
             typer.echo(f"starting {spec.name} …")
             child = supervisor.start(spec, startup_timeout)
             typer.echo(f"  {spec.name} ready (pid {child.pid})")
+        write_state(state_dir.resolve(), plan)
         _print_summary(plan.services, state_dir, demo)
         while True:
             time.sleep(1)
@@ -89,10 +94,61 @@ def up(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         supervisor.stop_all()
+        (state_dir.resolve() / STATE_FILE).unlink(missing_ok=True)
     raise typer.Exit(code)
 
 
 SERVICES = ("ingest", "scorer", "alerts", "api")
+token_app = typer.Typer(help="Push tokens for partners (POST /v1/ingest).", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+@token_app.command("new")
+def token_new(
+    partner: Annotated[str, typer.Argument(help="Partner name; events get source push-NAME")],
+) -> None:
+    """Make a push token. Give the token to the partner; configure only its hash."""
+    from shared.tokens import hash_token, new_token
+
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,60}", partner):
+        typer.echo("partner name: letters, digits, '.', '_' or '-', at most 60", err=True)
+        raise typer.Exit(2)
+    token = new_token()
+    typer.echo(f"token (give to {partner}, shown once): {token}")
+    typer.echo("add to the ingest service's environment (merge with existing partners):")
+    typer.echo(f"BRISK_INGEST_PUSH_TOKEN_HASHES='{{\"{partner}\": \"{hash_token(token)}\"}}'")
+
+
+@app.command()
+def replay(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    fmt: Annotated[str, typer.Option("--format", help="rss, atom, gdelt, gdelt-gkg, sdn, "
+                                     "ofac-cons, un, ftm, ftm-delta, federal-register, "
+                                     "regulations-gov, nmea or jsonl")],
+    speed: Annotated[float, typer.Option(help="Pace by original time gaps, N× faster; "
+                                         "0 = as fast as possible")] = 0,
+    source: Annotated[str | None, typer.Option(help="Source name (default replay-<file>); "
+                                               "event ids derive from it")] = None,
+    announce_initial: Annotated[bool, typer.Option(
+        help="Sanctions lists: announce every entry of a first snapshot")] = False,
+    state_dir: Annotated[Path, typer.Option(help="Where brisk up keeps its state")] = Path(".brisk"),
+) -> None:
+    """Replay FILE into the running stack, keeping its original timestamps.
+
+    Uses BRISK_KAFKA_BOOTSTRAP / BRISK_REDIS_URL, or else the stack `brisk up` is running.
+    Replaying the same file again publishes nothing new.
+    """
+    from brisk.replay_command import run_replay
+
+    state = read_state(state_dir)
+    bootstrap = os.environ.get("BRISK_KAFKA_BOOTSTRAP") or (state or {}).get("kafka_bootstrap")
+    redis_url = os.environ.get("BRISK_REDIS_URL") or (state or {}).get("redis_url")
+    if not bootstrap or not redis_url:
+        typer.echo("no running stack: start `brisk up` or set BRISK_KAFKA_BOOTSTRAP and "
+                   "BRISK_REDIS_URL", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_replay(file, fmt, speed, source or f"replay-{file.stem}",
+                                announce_initial, bootstrap, redis_url))
 
 
 @app.command()

@@ -22,7 +22,8 @@ from brisk.ports import free_port, port_is_free, wait_for_port
 from brisk.processes import Child, spawn
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEMO_FEEDS = REPO_ROOT / "demo" / "feeds"
+DEMO_FEEDS_FILE = REPO_ROOT / "demo" / "feeds.yaml"
+LIVE_FEEDS_FILE = REPO_ROOT / "config" / "feeds.yaml"
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,6 @@ def redis_ok(port: int) -> Callable[[], bool]:
     return check
 
 
-def demo_feeds() -> list[dict[str, str]]:
-    return [{"name": f"demo-{path.stem.split('_')[0]}", "location": str(path)}
-            for path in sorted(DEMO_FEEDS.iterdir()) if path.suffix in (".rss", ".atom")]
-
-
 def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool) -> Plan:
     """Decide what to run: embedded broker and Valkey unless the environment points elsewhere."""
     plan = Plan()
@@ -105,7 +101,9 @@ def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool
                   "BRISK_SCORER_DATA_DIR": str(state_dir / "scorer")}
     ingest_env = {**common, "BRISK_INGEST_PORT": str(ports.ingest)}
     if demo:
-        ingest_env["BRISK_INGEST_FEEDS"] = json.dumps(demo_feeds())
+        ingest_env["BRISK_INGEST_FEEDS_FILE"] = str(DEMO_FEEDS_FILE)
+    elif not env.get("BRISK_INGEST_FEEDS_FILE"):
+        ingest_env["BRISK_INGEST_FEEDS_FILE"] = str(LIVE_FEEDS_FILE)
     for name, port, extra in (
         ("scorer", ports.scorer, scorer_env),
         ("api", ports.api, {**common, "BRISK_API_PORT": str(ports.api)}),
@@ -161,3 +159,23 @@ def create_topics(bootstrap: str) -> None:
 
     asyncio.run(ensure_topics(bootstrap))
 
+
+
+STATE_FILE = "stack.json"
+
+
+def write_state(state_dir: Path, plan: Plan) -> Path:
+    """Where the running stack's broker and Redis are, for ``brisk replay`` and other tools."""
+    path = state_dir / STATE_FILE
+    urls = {s.name: s.url for s in plan.services}
+    path.write_text(json.dumps({"kafka_bootstrap": plan.kafka_bootstrap,
+                                "redis_url": plan.redis_url, "urls": urls}, indent=2))
+    return path
+
+
+def read_state(state_dir: Path) -> dict[str, str] | None:
+    try:
+        data = json.loads((state_dir / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return {"kafka_bootstrap": str(data["kafka_bootstrap"]), "redis_url": str(data["redis_url"])}

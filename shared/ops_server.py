@@ -1,4 +1,4 @@
-"""``/health`` and ``/metrics`` for services that have no web framework of their own.
+"""``/health``, ``/metrics`` (and any extra routes) for services with no web framework of their own.
 
 Health is the conjunction of named async checks (is the Kafka client up, does Redis answer);
 any failing check turns the answer into 503 so a supervisor or orchestrator can act on it.
@@ -7,7 +7,7 @@ any failing check turns the answer into 503 so a supervisor or orchestrator can 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry
@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 from shared.metrics import render
 
 HealthCheck = Callable[[], Awaitable[bool]]
+Route = tuple[str, str, Callable[[web.Request], Awaitable[web.StreamResponse]]]
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,12 @@ class OpsServer:
         checks: Mapping[str, HealthCheck],
         host: str,
         port: int,
+        routes: Sequence[Route] = (),
+        client_max_size: int = 1024**2,
     ) -> None:
         self.service = service
+        self.routes = routes
+        self.client_max_size = client_max_size
         self.registry = registry
         self.checks = checks
         self.host = host
@@ -59,9 +64,11 @@ class OpsServer:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=self.client_max_size)
         app.router.add_get("/health", self._health)
         app.router.add_get("/metrics", self._metrics)
+        for method, path, handler in self.routes:
+            app.router.add_route(method, path, handler)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()

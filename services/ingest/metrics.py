@@ -11,11 +11,13 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 class IngestMetrics:
     fetched: Counter
     published: Counter
+    duplicates: Counter
     invalid: Counter
     fetch_errors: Counter
     publish_errors: Counter
     fetch_seconds: Histogram
     last_success: Gauge
+    ais_sentences: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
@@ -29,6 +31,12 @@ class IngestMetrics:
             published=Counter(
                 "brisk_ingest_events_published_total",
                 "RawEvents published to Kafka",
+                ["source"],
+                registry=registry,
+            ),
+            duplicates=Counter(
+                "brisk_ingest_duplicates_total",
+                "Items already published before (re-polled or replayed), not published again",
                 ["source"],
                 registry=registry,
             ),
@@ -60,6 +68,13 @@ class IngestMetrics:
                 "brisk_ingest_last_success_timestamp_seconds",
                 "Unix time of the last successful fetch: alert on staleness",
                 ["source"],
+                registry=registry,
+            ),
+            ais_sentences=Counter(
+                "brisk_ingest_ais_sentences_total",
+                "AIS NMEA lines by outcome: decoded, ignored, malformed, bad_checksum, "
+                "orphan_fragment, undecodable",
+                ["source", "outcome"],
                 registry=registry,
             ),
         )

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from aiokafka.errors import KafkaError
 
+from services.ingest.handlers import Handler
 from services.ingest.metrics import IngestMetrics
-from services.ingest.pipeline import SERVICE, ingest_document
+from services.ingest.pipeline import SERVICE, IngestOutcome, ingest_document
 from services.ingest.publisher import Publisher
+from services.ingest.seen_set import SeenSet
 from services.ingest.sources.base import FetchError, OversizedDocument, Source
 from shared.backoff import backoff_delay
 from shared.clock import Clock
@@ -33,9 +35,18 @@ class Schedule:
     max_backoff: float = 900.0
 
 
+@dataclass(frozen=True)
+class Sink:
+    """Where a source's documents go: its format's handler, the publisher, the seen-set."""
+
+    handler: Handler
+    publisher: Publisher
+    seen: SeenSet
+
+
 async def run_source(
     source: Source,
-    publisher: Publisher,
+    sink: Sink,
     metrics: IngestMetrics,
     schedule: Schedule,
     clock: Clock,
@@ -46,7 +57,7 @@ async def run_source(
     name = source.name
     while True:
         try:
-            await _one_pass(source, publisher, metrics, clock)
+            await _one_pass(source, sink, metrics, clock)
         except (FetchError, KafkaError, OSError) as exc:
             failures += 1
             fetching = isinstance(exc, FetchError)
@@ -67,9 +78,7 @@ async def run_source(
         await sleep(schedule.interval)
 
 
-async def _one_pass(
-    source: Source, publisher: Publisher, metrics: IngestMetrics, clock: Clock
-) -> None:
+async def _one_pass(source: Source, sink: Sink, metrics: IngestMetrics, clock: Clock) -> None:
     """Fetch once and publish the outcome; raises only for transient failures."""
     name = source.name
     started = time.perf_counter()
@@ -81,18 +90,24 @@ async def _one_pass(
         # Only the first ``limit`` bytes are kept: a dead letter must itself fit on the topic.
         letter = dead_letter(service=SERVICE, stage="size_limit", source=name,
                              payload=exc.head, reason=str(exc), now=clock())
-        await publisher.publish([], [letter])
+        await sink.publisher.publish([], [letter])
         return
     finally:
         metrics.fetch_seconds.labels(name).observe(time.perf_counter() - started)
     if doc is None:
         return
-    outcome = await ingest_document(doc, publisher, clock())
+    outcome = await ingest_document(doc, sink.handler, sink.publisher, sink.seen, clock())
+    record_outcome(metrics, name, outcome)
+
+
+def record_outcome(metrics: IngestMetrics, name: str, outcome: IngestOutcome) -> None:
     metrics.fetched.labels(name).inc(outcome.fetched)
     metrics.published.labels(name).inc(outcome.published)
+    metrics.duplicates.labels(name).inc(outcome.duplicates)
     if outcome.invalid_items:
         metrics.invalid.labels(name, "parse_item").inc(outcome.invalid_items)
     if outcome.invalid_document:
         metrics.invalid.labels(name, "parse_document").inc()
     log.info("ingested", extra={"feed": name, "published": outcome.published,
+                                "duplicates": outcome.duplicates,
                                 "invalid": outcome.invalid_items})

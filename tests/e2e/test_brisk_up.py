@@ -21,7 +21,9 @@ from tests.integration.kafka_reader import wait_for
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-DEMO_EVENTS = 10 + 55 + 15 + 20  # Reuters, Guardian, UOL, TPM
+# News (Reuters 10, Guardian 55, UOL 15, TPM 20), GDELT 50, Federal Register 5, OpenSanctions
+# 6 + 2, corridor statuses 3: everything demo/feeds.yaml replays.
+DEMO_EVENTS = 100 + 50 + 5 + 6 + 2 + 3
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,11 @@ def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
 
 
-@pytest.fixture(scope="session")
-def kafka_bootstrap(logs: Path) -> Iterator[str]:
+@contextmanager
+def tansu_broker(logs: Path) -> Iterator[str]:
+    """A fresh in-memory broker on a free port with brisk's topics; stopped by PID."""
     port = free_port()
-    broker = spawn("tansu", tansu_argv(port), {}, logs, ROOT)
+    broker = spawn(f"tansu-{port}", tansu_argv(port), {}, logs, ROOT)
     try:
         if not wait_for_port(port, 20):
             pytest.fail(f"Tansu did not listen on {port}:\n{broker.log_tail()}")
@@ -38,6 +40,12 @@ def kafka_bootstrap(logs: Path) -> Iterator[str]:
         yield bootstrap
     finally:
         broker.stop(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(logs: Path) -> Iterator[str]:
+    with tansu_broker(logs) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from services.ingest.parsers.feed import parse_feed
 from services.ingest.sources.base import Document
 from shared.schemas import DeadLetter
 from shared.topics import DEAD_LETTER, RAW_EVENTS
-from tests.integration.conftest import start_service
+from tests.integration.conftest import start_service, tansu_broker
 from tests.integration.kafka_reader import read_until, wait_for
 
 pytestmark = pytest.mark.integration
@@ -47,9 +47,17 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
+def kafka(logs: Path) -> Iterator[str]:
+    """A broker of this module's own: the API lists exactly what this slice fed it."""
+    with tansu_broker(logs) as bootstrap:
+        yield bootstrap
+
+
+@pytest.fixture(scope="module")
 def stack(
-    kafka_bootstrap: str, valkey_port: int, logs: Path, tmp_path_factory: pytest.TempPathFactory
+    kafka: str, valkey_port: int, logs: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
+    kafka_bootstrap = kafka
     server = HTTPServer(host="127.0.0.1", port=free_port())
     server.start()
     hooks: list[tuple[bytes, dict[str, str]]] = []

@@ -11,8 +11,11 @@ from prometheus_client import CollectorRegistry
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from services.ingest.handlers import ParserHandler
 from services.ingest.metrics import IngestMetrics
-from services.ingest.runner import Schedule, run_source
+from services.ingest.parsers.feed import parse_feed
+from services.ingest.runner import Schedule, Sink, run_source
+from services.ingest.seen_set import MemorySeenSet
 from services.ingest.sources.base import Document, FetchError, OversizedDocument
 from services.ingest.sources.file_source import FileSource
 from services.ingest.sources.http_source import HttpSource
@@ -24,6 +27,10 @@ REUTERS = "reuters_worldnews_2018-01-30.rss"
 
 def clock() -> datetime:
     return NOW
+
+
+def sink(publisher: ListPublisher) -> Sink:
+    return Sink(ParserHandler(parse_feed), publisher, MemorySeenSet())
 
 
 class ListPublisher:
@@ -86,7 +93,7 @@ async def test_a_feed_over_http_is_published_and_the_service_backs_off_on_failur
     async with httpx.AsyncClient() as client:
         source = HttpSource("reuters", httpserver.url_for("/feed"), client, 1_000_000, clock)
         # interval=None: stop after the first successful pass.
-        await run_source(source, publisher, metrics, Schedule(interval=None, base_backoff=2),
+        await run_source(source, sink(publisher), metrics, Schedule(interval=None, base_backoff=2),
                          clock, sleep, draw=lambda: 0.5)
     assert len(publisher.events) == 10
     assert delays == [1.0]  # one failure: half (jitter) of the 2 s base
@@ -104,7 +111,7 @@ async def test_malformed_and_oversized_files_are_dead_lettered(
     big = tmp_path / "big.rss"
     big.write_bytes(b"<rss>" + b"x" * 4096)
     for name, path, limit in (("broken", truncated, 1_000_000), ("big", big, 2048)):
-        await run_source(FileSource(name, path, limit, clock), publisher, metrics,
+        await run_source(FileSource(name, path, limit, clock), sink(publisher), metrics,
                          Schedule(interval=None), clock, _never)
     broken, oversized = publisher.letters
     assert broken.payload() == truncated.read_bytes()
@@ -123,7 +130,7 @@ async def test_a_missing_file_gives_up_after_a_few_attempts(tmp_path: Path) -> N
     async def sleep(seconds: float) -> None:
         delays.append(seconds)
 
-    await run_source(FileSource("gone", tmp_path / "nope.rss", 1000, clock), publisher, metrics,
+    await run_source(FileSource("gone", tmp_path / "nope.rss", 1000, clock), sink(publisher), metrics,
                      Schedule(interval=None), clock, sleep, draw=lambda: 1.0)
     assert delays == [1.0, 2.0]
     assert metrics.fetch_errors.labels("gone")._value.get() == 3
@@ -154,6 +161,17 @@ async def test_a_replay_waits_out_a_broker_outage_instead_of_giving_up(demo_feed
         return None
 
     source = FileSource("reuters", demo_feeds / REUTERS, 1_000_000, clock)
-    await run_source(source, publisher, metrics, Schedule(interval=None), clock, sleep)
+    await run_source(source, sink(publisher), metrics, Schedule(interval=None), clock, sleep)
     assert len(publisher.events) == 10
     assert metrics.publish_errors.labels("reuters")._value.get() == 5
+
+
+async def test_re_polling_a_feed_publishes_nothing_new(demo_feeds: Path) -> None:
+    publisher = ListPublisher()
+    metrics = IngestMetrics.create(CollectorRegistry())
+    shared = Sink(ParserHandler(parse_feed), publisher, MemorySeenSet())
+    for _ in range(2):
+        await run_source(FileSource("reuters", demo_feeds / REUTERS, 1_000_000, clock), shared,
+                         metrics, Schedule(interval=None), clock, _never)
+    assert len(publisher.events) == 10
+    assert metrics.duplicates.labels("reuters")._value.get() == 10
