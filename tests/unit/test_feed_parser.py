@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,3 +116,19 @@ def test_one_bad_item_is_rejected_and_the_rest_go_on(fixtures: Path) -> None:
 )
 def test_localised_rfc822_dates(text: str, expected: datetime | None) -> None:
     assert parse_localised_rfc822(text) == expected
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        # Declared UTF-16, sent as UTF-8: no encoding makes it well-formed.
+        lambda body: body.replace(b'encoding="UTF-8"', b'encoding="utf-16"'),
+        # Bytes no XML document may contain, in the middle of an item.
+        lambda body: body.replace(b"Trump", b"Tr\xff\xfe\x00mp", 1),
+    ],
+    ids=["declared-utf16-sent-utf8", "control-bytes"],
+)
+def test_mis_encoded_documents_are_refused_whole(demo_feeds: Path, damage: Any) -> None:
+    body = damage((demo_feeds / "reuters_worldnews_2018-01-30.rss").read_bytes())
+    with pytest.raises(InvalidEvent, match="well-formed|binary|not an RSS"):
+        parse_feed(Document("t", "t", body, FETCHED))
