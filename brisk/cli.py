@@ -99,6 +99,36 @@ def up(
 
 
 SERVICES = ("ingest", "scorer", "alerts", "api")
+
+
+@app.command()
+def score(
+    input_: Annotated[str, typer.Option("--input", help="A file, or - for standard input")] = "-",
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, rss, atom or gdelt")] = "jsonl",
+) -> None:
+    """Score items offline: one JSON line per input item, in input order, on stdout."""
+    from brisk.score_command import run_score
+
+    if fmt not in ("jsonl", "rss", "atom", "gdelt"):
+        typer.echo(f"--format must be jsonl, rss, atom or gdelt, not {fmt!r}", err=True)
+        raise typer.Exit(2)
+    if input_ != "-" and not Path(input_).is_file():
+        typer.echo(f"--input {input_}: no such file", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_score(input_, fmt, sys.stdout))
+
+
+@app.command(name="eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
+                                         help="Labelled JSON Lines (the eval format)")],
+) -> None:
+    """Macro-F1 of category, per-category precision/recall, country F1, severity error."""
+    from brisk.score_command import run_eval
+
+    typer.echo(run_eval(file))
+
+
 token_app = typer.Typer(help="Push tokens for partners (POST /v1/ingest).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

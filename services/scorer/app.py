@@ -8,32 +8,25 @@ recover from their changelog), at-least-once (no transactions), and 10 ms produc
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
-from services.scorer.countries import load_gazetteer
-from services.scorer.lexicon import load_lexicon
+from services.scorer.factory import build_scorer
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.process import Origin, process_raw
-from services.scorer.scoring import score_event
 from services.scorer.settings import ScorerSettings
 from shared.clock import utc_now
 from shared.metrics import new_registry, render
-from shared.schemas import DeadLetter, RawEvent, ScoredEvent
+from shared.schemas import DeadLetter
 from shared.topics import DEAD_LETTER, RAW_EVENTS, SCORED_EVENTS
 
 
 def create_app(settings: ScorerSettings) -> faust.App:
-    lexicon = load_lexicon(settings.lexicon_path)
-    gazetteer = load_gazetteer()
+    score = build_scorer(settings.lexicon_path)
     registry = new_registry()
     metrics = ScorerMetrics.create(registry)
-
-    def score(raw: RawEvent, now: datetime) -> ScoredEvent:
-        return score_event(raw, lexicon, gazetteer, now)
 
     common = settings.common
     settings.data_dir.mkdir(parents=True, exist_ok=True)

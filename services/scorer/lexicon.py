@@ -1,16 +1,19 @@
-"""The keyword lexicon: weighted, named features per risk category, loaded from a data file.
+"""The lexicon: named, weighted features per risk category and the modifiers that adjust them,
+loaded from ``data/lexicon.json`` and validated at start-up.
 
-This is the first, simple scoring: a feature fires when one of its phrases occurs in the title or
-summary and is not preceded by a de-escalation cue ("lifts sanctions", "ends strike").
+Matching is by token phrase, greedy and longest-first, so "trade war" (regulatory) is not also
+"war" (political) and "hunger strike" (unrest) is not a labour strike. A phrase may belong to a
+feature and a modifier at once ("threatens" is a political signal and lowers severity).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+from services.scorer.text import tokens
 from shared.schemas import RiskCategory
 
 DEFAULT_LEXICON = Path(__file__).parent / "data" / "lexicon.json"
@@ -18,53 +21,106 @@ CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain
 
 
 @dataclass(frozen=True)
-class Feature:
-    category: RiskCategory
-    name: str
+class Owner:
+    kind: Literal["feature", "modifier", "neutral"]
+    id: str
     weight: float
-    pattern: re.Pattern[str]
+    categories: tuple[RiskCategory, ...]
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int
+    end: int
+    owners: tuple[Owner, ...]
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """First token → (phrase tokens, owners), longest phrases first."""
+
+    by_first: dict[str, list[tuple[tuple[str, ...], tuple[Owner, ...]]]]
+
+    def matches(self, toks: list[str]) -> list[Match]:
+        found: list[Match] = []
+        i = 0
+        while i < len(toks):
+            for phrase, owners in self.by_first.get(toks[i], ()):
+                if tuple(toks[i:i + len(phrase)]) == phrase:
+                    found.append(Match(i, i + len(phrase), owners))
+                    i += len(phrase)
+                    break
+            else:
+                i += 1
+        return found
 
 
 @dataclass(frozen=True)
 class Lexicon:
     version: str
-    alert_threshold: float
-    features: tuple[Feature, ...]
-    negation: re.Pattern[str]
+    category_threshold: float
+    levels: tuple[float, float, float]  # low, medium, high severity boundaries
+    index: PhraseIndex
+    negations: PhraseIndex
     negation_window: int
+    negation_factor: float
+    summary_factor: float
+    private_actors: frozenset[str]
 
 
-def _alternation(phrases: list[str]) -> str:
-    # Longest first so "export controls" wins over "export control"; all-caps phrases (FTA, SDN)
-    # stay case-sensitive, everything else matches any case.
-    parts = []
-    for phrase in sorted(phrases, key=len, reverse=True):
-        escaped = re.escape(phrase)
-        parts.append(escaped if phrase.isupper() else f"(?i:{escaped})")
-    return r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])"
+def _index(entries: dict[tuple[str, ...], list[Owner]]) -> PhraseIndex:
+    by_first: dict[str, list[tuple[tuple[str, ...], tuple[Owner, ...]]]] = {}
+    for phrase, owners in entries.items():
+        by_first.setdefault(phrase[0], []).append((phrase, tuple(owners)))
+    for options in by_first.values():
+        options.sort(key=lambda item: len(item[0]), reverse=True)
+    return PhraseIndex(by_first)
+
+
+def _phrase(text: str, where: str) -> tuple[str, ...]:
+    phrase = tuple(tokens(text))
+    if not phrase:
+        raise ValueError(f"{where}: phrase {text!r} has no words")
+    return phrase
 
 
 def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     """Load and validate; a malformed lexicon fails at start-up, never mid-stream."""
     raw = json.loads(path.read_text(encoding="utf-8"))
-    features: list[Feature] = []
-    for category in CATEGORIES:
-        for spec in raw["categories"][category]:
-            if not spec["patterns"]:
-                raise ValueError(f"{category}.{spec['feature']}: no patterns")
-            features.append(
-                Feature(
-                    category=category,
-                    name=str(spec["feature"]),
-                    weight=float(spec["weight"]),
-                    pattern=re.compile(_alternation(list(spec["patterns"]))),
-                )
-            )
-    negation = re.compile(_alternation(list(raw["negations"])) + r"\W*$")
+    entries: dict[tuple[str, ...], list[Owner]] = {}
+    seen: set[str] = set()
+    for spec in raw["features"]:
+        if spec["category"] not in CATEGORIES:
+            raise ValueError(f"feature {spec['id']}: unknown category {spec['category']!r}")
+        if spec["id"] in seen:
+            raise ValueError(f"feature {spec['id']} defined twice")
+        seen.add(spec["id"])
+        owner = Owner("feature", spec["id"], float(spec["weight"]), (spec["category"],))
+        for text in spec["phrases"]:
+            entries.setdefault(_phrase(text, spec["id"]), []).append(owner)
+    for spec in raw["modifiers"]:
+        bad = set(spec["categories"]) - set(CATEGORIES)
+        if bad:
+            raise ValueError(f"modifier {spec['id']}: unknown categories {sorted(bad)}")
+        owner = Owner("modifier", spec["id"], float(spec["weight"]), tuple(spec["categories"]))
+        for text in spec["phrases"]:
+            entries.setdefault(_phrase(text, spec["id"]), []).append(owner)
+    # Neutral phrases only consume their words: "State of the Union" is no trade union, "Ban
+    # Ki-moon" no ban, "heart attack" no attack.
+    neutral = Owner("neutral", "neutral", 0.0, ())
+    for text in raw.get("neutral", []):
+        entries.setdefault(_phrase(text, "neutral"), []).append(neutral)
+    negation = Owner("modifier", "negation", 0.0, ())
+    negations = {_phrase(text, "negations"): [negation] for text in raw["negations"]}
+    levels = raw["severity_levels"]
     return Lexicon(
         version=str(raw["version"]),
-        alert_threshold=float(raw["alert_threshold"]),
-        features=tuple(features),
-        negation=negation,
-        negation_window=int(raw["negation_window_tokens"]),
+        category_threshold=float(raw["category_threshold"]),
+        levels=(float(levels["low"]), float(levels["medium"]), float(levels["high"])),
+        index=_index(entries),
+        negations=_index(negations),
+        negation_window=int(raw["negation_window"]),
+        negation_factor=float(raw["negation_factor"]),
+        summary_factor=float(raw["summary_factor"]),
+        private_actors=frozenset(tokens(" ".join(raw["private_actors"]))),
     )

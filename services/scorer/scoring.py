@@ -1,64 +1,115 @@
-"""RawEvent → ScoredEvent: pure, deterministic given the lexicon, the gazetteer and ``now``.
+"""RawEvent → ScoredEvent: the scoring engine, pure given its data and ``now``.
 
-Each category's score is the sum of the weights of the distinct features that fired, capped at 100;
-``severity`` is the highest category score; every point is listed in ``explanations``.
+Each category's score is the sum of the weights of its explanations (lexical and source-aware
+features at their effective, diminishing weights, and modifiers), clamped to 0-100. ``category`` is the highest-scoring category when it
+reaches the lexicon's category threshold (ties go to the category of the direct effect:
+regulatory, then supply chain, then political — guideline T1), else ``none``. ``severity`` is the
+dominant score. ``confidence`` is the source's reliability, raised by independent corroboration.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from services.scorer.countries import Gazetteer
+from services.scorer.features.source_features import SourceWeights, source_features
+from services.scorer.features.text_features import event_text_features
 from services.scorer.lexicon import Lexicon
-from shared.schemas import Entity, Explanation, RawEvent, RiskScores, ScoredEvent
+from shared.schemas import Entity, Explanation, RawEvent, RiskCategory, RiskScores, ScoredEvent
 
-# One source, no corroboration yet: the clustering issue raises this with independent reports.
-SINGLE_SOURCE_CONFIDENCE = 0.5
-
-
-def find_features(text: str, lexicon: Lexicon) -> list[Explanation]:
-    fired: list[Explanation] = []
-    for feature in lexicon.features:
-        for match in feature.pattern.finditer(text):
-            if _negated(text, match.start(), lexicon):
-                continue
-            fired.append(
-                Explanation(
-                    category=feature.category,
-                    feature=feature.name,
-                    weight=feature.weight,
-                    evidence=match.group(0),
-                )
-            )
-            break  # a feature counts once per event, with its first non-negated evidence
-    return fired
+TIE_ORDER: tuple[RiskCategory, ...] = ("regulatory", "supply_chain", "political")
 
 
-def _negated(text: str, start: int, lexicon: Lexicon) -> bool:
-    window = " ".join(text[:start].split()[-lexicon.negation_window :])
-    return bool(lexicon.negation.search(window + " ")) if window else False
+@dataclass(frozen=True)
+class Enrichment:
+    countries: list[str] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)
+    countries_from_geo: bool = False
 
 
-def score_event(
-    raw: RawEvent, lexicon: Lexicon, gazetteer: Gazetteer, now: datetime
-) -> ScoredEvent:
-    text = f"{raw.title}. {raw.summary}"
-    explanations = find_features(text, lexicon)
-    totals = {"regulatory": 0.0, "political": 0.0, "supply_chain": 0.0}
+@dataclass(frozen=True)
+class Story:
+    """The event's story cluster: its id and how many independent sources reported it."""
+
+    cluster_id: str | None = None
+    sources: int = 1
+
+
+Enricher = Callable[[RawEvent], Enrichment]
+
+
+# Within a category the strongest feature counts in full and each further one at this factor of
+# the one before: corroborating evidence raises a score without three weak words making a crisis.
+CORROBORATION_DECAY = 0.35
+
+
+def combine(explanations: list[Explanation]) -> list[Explanation]:
+    """Features with their effective weights (diminishing per category); modifiers unchanged."""
+    combined: list[Explanation] = []
+    for category in TIE_ORDER:
+        mine = [e for e in explanations if e.category == category]
+        positive = sorted((e for e in mine if e.weight > 0 and not e.feature.startswith(
+            "modifier:")), key=lambda e: e.weight, reverse=True)
+        for rank, explanation in enumerate(positive):
+            factor = CORROBORATION_DECAY ** rank
+            combined.append(explanation if rank == 0 else explanation.model_copy(
+                update={"weight": round(explanation.weight * factor, 2)}))
+        combined += [e for e in mine if e not in positive]
+    return combined
+
+
+def category_scores(explanations: list[Explanation]) -> RiskScores:
+    totals = {c: 0.0 for c in TIE_ORDER}
     for explanation in explanations:
         totals[explanation.category] += explanation.weight
-    scores = RiskScores(**{k: min(100.0, v) for k, v in totals.items()})
-    category, severity = scores.dominant()
-    countries = gazetteer.find(text)
-    return ScoredEvent.from_raw(
-        raw,
-        countries=[iso3 for iso3, _ in countries],
-        entities=[Entity(kind="country", name=name, ref=iso3) for iso3, name in countries],
-        scores=scores,
-        severity=severity,
-        confidence=SINGLE_SOURCE_CONFIDENCE,
-        category=category if severity >= lexicon.alert_threshold else "none",
-        explanations=explanations,
-        scored_at=now,
-        scorer_version=lexicon.version,
-    )
+    return RiskScores(**{c: round(min(100.0, max(0.0, v)), 2) for c, v in totals.items()})
+
+
+def dominant(scores: RiskScores, threshold: float) -> tuple[RiskCategory | None, float]:
+    best = max(TIE_ORDER, key=lambda c: (getattr(scores, c), -TIE_ORDER.index(c)))
+    value = float(getattr(scores, best))
+    return (best if value >= threshold else None), value
+
+
+def severity_level(severity: float, category: str, lexicon: Lexicon) -> int:
+    """0-3 as in the labelling guidelines: 0 none, 1 low, 2 medium, 3 high."""
+    if category == "none":
+        return 0
+    _, medium, high = lexicon.levels
+    return 3 if severity >= high else 2 if severity >= medium else 1
+
+
+def corroborated(reliability: float, sources: int) -> float:
+    """Each further independent source halves the remaining doubt."""
+    return round(min(0.99, 1 - (1 - reliability) * 0.5 ** max(0, sources - 1)), 3)
+
+
+@dataclass(frozen=True)
+class ScoringEngine:
+    lexicon: Lexicon
+    weights: SourceWeights
+    enrich: Enricher
+
+    def explain(self, raw: RawEvent) -> list[Explanation]:
+        return combine(event_text_features(raw.title, raw.summary, self.lexicon)
+                       + source_features(raw, self.weights))
+
+    def score(self, raw: RawEvent, now: datetime, story: Story = Story()) -> ScoredEvent:
+        explanations = self.explain(raw)
+        scores = category_scores(explanations)
+        category, severity = dominant(scores, self.lexicon.category_threshold)
+        enrichment = self.enrich(raw)
+        return ScoredEvent.from_raw(
+            raw,
+            countries=enrichment.countries,
+            entities=enrichment.entities,
+            scores=scores,
+            severity=severity,
+            confidence=corroborated(self.weights.reliability(raw), story.sources),
+            category=category or "none",
+            explanations=explanations,
+            cluster_id=story.cluster_id,
+            scored_at=now,
+            scorer_version=self.lexicon.version,
+        )

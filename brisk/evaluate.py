@@ -1,0 +1,85 @@
+"""``brisk eval`` metrics: pure functions over (prediction, label) pairs.
+
+- category: macro-F1 over the four classes regulatory, political, supply_chain, none (the
+  label's ``primary``), with per-class precision and recall;
+- countries: micro precision/recall/F1 over (item, country) pairs — all items, and without the
+  items whose label countries came from GDELT's geocoder (``countries_from_geo``);
+- severity: mean absolute error between the predicted level (0-3) and the label's severity.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+CLASSES = ("regulatory", "political", "supply_chain", "none")
+
+
+@dataclass(frozen=True)
+class Pair:
+    category: str
+    label_category: str
+    countries: list[str]
+    label_countries: list[str]
+    from_geo: bool
+    level: int
+    label_level: int
+
+
+def _f1(p: float, r: float) -> float:
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def per_class(pairs: list[Pair]) -> dict[str, tuple[float, float, float, int]]:
+    """class → (precision, recall, F1, support)."""
+    result = {}
+    for cls in CLASSES:
+        tp = sum(1 for p in pairs if p.category == cls and p.label_category == cls)
+        predicted = sum(1 for p in pairs if p.category == cls)
+        actual = sum(1 for p in pairs if p.label_category == cls)
+        precision = tp / predicted if predicted else 0.0
+        recall = tp / actual if actual else 0.0
+        result[cls] = (precision, recall, _f1(precision, recall), actual)
+    return result
+
+
+def macro_f1(pairs: list[Pair]) -> float:
+    return sum(v[2] for v in per_class(pairs).values()) / len(CLASSES)
+
+
+def country_prf(pairs: list[Pair]) -> tuple[float, float, float]:
+    tp = sum(len(set(p.countries) & set(p.label_countries)) for p in pairs)
+    predicted = sum(len(set(p.countries)) for p in pairs)
+    actual = sum(len(set(p.label_countries)) for p in pairs)
+    precision = tp / predicted if predicted else 0.0
+    recall = tp / actual if actual else 0.0
+    return precision, recall, _f1(precision, recall)
+
+
+def severity_mae(pairs: list[Pair]) -> float:
+    return sum(abs(p.level - p.label_level) for p in pairs) / len(pairs) if pairs else 0.0
+
+
+def confusion(pairs: list[Pair]) -> Counter[tuple[str, str]]:
+    return Counter((p.label_category, p.category) for p in pairs)
+
+
+def report(pairs: list[Pair]) -> str:
+    lines = [f"items: {len(pairs)}", f"category macro-F1: {macro_f1(pairs):.3f}"]
+    for cls, (p, r, f, n) in per_class(pairs).items():
+        lines.append(f"  {cls:<13} precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}  (n={n})")
+    p, r, f = country_prf(pairs)
+    lines.append(f"countries: precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
+    text_only = [x for x in pairs if not x.from_geo]
+    p, r, f = country_prf(text_only)
+    lines.append(f"countries (labels from text only, n={len(text_only)}): "
+                 f"precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
+    lines.append(f"severity level MAE: {severity_mae(pairs):.3f}  "
+                 f"(exact {sum(x.level == x.label_level for x in pairs) / max(1, len(pairs)):.3f})")
+    lines.append("confusion (label → predicted):")
+    matrix = confusion(pairs)
+    lines.append("  " + " " * 14 + "".join(f"{c[:12]:>13}" for c in CLASSES))
+    for actual in CLASSES:
+        row = "".join(f"{matrix[(actual, predicted)]:>13}" for predicted in CLASSES)
+        lines.append(f"  {actual:<14}{row}")
+    return "\n".join(lines)

@@ -1,0 +1,124 @@
+"""Headline → the set of informative tokens that identify its story.
+
+Two outlets' headlines for one story differ in case, punctuation, word order, attribution
+("..., Treasury says"), wire furniture ("UPDATE 2-", " - Reuters", "| The Guardian") and
+inflection ("sanctions"/"sanction", "holds"/"holding"). Folding all of that away leaves the
+words that say *what happened*, and near-duplicate detection compares those sets.
+
+Steps, in order: drop a wire-service prefix ("UPDATE 2-", "REFILE-", "CORRECTED-"); when the
+title has " | " segments keep the most informative one (site and author furniture sits in the
+others); case-fold; strip diacritics; join digit groups ("1,000" → "1000") and drop apostrophes
+and periods ("U.S." → "us", "Trump's" → "trumps"); split on anything that is not a letter or
+digit; drop stopwords, boilerplate and one-letter words; stem lightly. Digits are kept: "kill 20"
+and "kill 200" are different stories.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_VOCABULARY = Path(__file__).parent / "vocabulary.json"
+
+_WIRE_PREFIX = re.compile(
+    r"^\s*(?:(?:update|refile|corrected|correction|rpt|wrapup|repeat)\s*\d*\s*[-:\u2013\u2014]\s*)+",
+    re.IGNORECASE)
+_PIPE = re.compile(r"\s+[|\u00a6]\s+")
+_DIGIT_GROUP = re.compile(r"(?<=\d)[.,](?=\d)")
+_JOINERS = re.compile(r"['\u2018\u2019\u02bc`.]")
+_WORD = re.compile(r"[^\W_]+")
+# Combining marks left by NFKD decomposition (the Latin, Greek and Cyrillic accents).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# A doubled final consonant left by "-ing"/"-ed" ("stopp", "hitt") is undoubled, except l, s
+# and z, which English doubles in the stem itself ("kill", "pass", "buzz").
+_UNDOUBLE = frozenset("bcdfgkmnprtv")
+_MIN_STEM = 3
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Folded words that never identify a story: stopwords of the feed languages, wire and
+    format boilerplate ("update", "live", "video"), attribution ("says", "sources") and outlet
+    names ("reuters", "xinhua")."""
+
+    dropped: frozenset[str]
+
+
+def fold(text: str) -> str:
+    """Case-fold and strip diacritics: "Über São" → "uber sao"."""
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+def load_vocabulary(path: Path = DEFAULT_VOCABULARY) -> Vocabulary:
+    """Load and validate the word lists; raises ValueError on a malformed file."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    lists = [*data.get("stopwords", {}).values(), data.get("boilerplate")]
+    if not lists or any(not isinstance(words, list) or not words for words in lists):
+        raise ValueError(f"{path}: 'stopwords' (by language) and 'boilerplate' must be non-empty lists")
+    dropped: set[str] = set()
+    for words in lists:
+        for word in words:
+            if not isinstance(word, str) or fold(word) != word or not _WORD.fullmatch(word):
+                raise ValueError(f"{path}: {word!r} must be one folded word (lower case, no accents)")
+            dropped.add(word)
+    return Vocabulary(frozenset(dropped))
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    return load_vocabulary()
+
+
+def stem(token: str) -> str:
+    """Light, consistent suffix stripping: plural -s/-es/-ies, -ing, -ed, final -e.
+
+    Not a linguistic stemmer: it only has to map a headline's inflections to one form, the same
+    in every outlet ("raises", "raised", "raising", "raise" → "rais"). A suffix is stripped only
+    when at least three characters remain ("used" stays, so it never becomes "us").
+    """
+    if len(token) <= _MIN_STEM or token.isdigit():
+        return token
+    if token.endswith("ies") and len(token) > 4:
+        token = token[:-3] + "y"
+    elif token.endswith("sses"):
+        token = token[:-2]
+    elif token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        token = token[:-1]
+    for suffix in ("ing", "ed"):
+        if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM:
+            token = token[: -len(suffix)]
+            if token[-1] == token[-2] and token[-1] in _UNDOUBLE and len(token) > _MIN_STEM:
+                token = token[:-1]
+            break
+    if token.endswith("e") and len(token) > _MIN_STEM:
+        token = token[:-1]
+    return token
+
+
+# Headline vocabulary is Zipfian, so a bounded memo of stems saves most of the stemming work.
+_stem_memo = lru_cache(maxsize=1 << 16)(stem)
+
+
+def _informative(segment: str, dropped: frozenset[str]) -> frozenset[str]:
+    text = _JOINERS.sub("", _DIGIT_GROUP.sub("", fold(segment)))
+    return frozenset(
+        _stem_memo(word) for word in _WORD.findall(text)
+        if word not in dropped and (len(word) > 1 or word.isdigit())
+    )
+
+
+def title_tokens(title: str, vocabulary: Vocabulary | None = None) -> frozenset[str]:
+    """The informative, normalised token set of a headline (order and repeats do not matter)."""
+    dropped = (vocabulary or default_vocabulary()).dropped
+    title = _WIRE_PREFIX.sub("", title)
+    segments = _PIPE.split(title)
+    if len(segments) == 1:
+        return _informative(title, dropped)
+    # The most informative segment; the first one on a tie (headlines lead, furniture trails).
+    return max((_informative(s, dropped) for s in segments), key=len)

@@ -1,0 +1,45 @@
+"""Text → normalised tokens, the one tokenisation every lexical feature shares.
+
+Lower-case word tokens (hyphens and apostrophes split words: "bail-out" → bail, out), each
+reduced by a light plural stemmer so "sanctions" meets "sanction" and "protesters" meets
+"protester" without a vocabulary of every form. Verb forms (banned, killing) are listed in the
+lexicon itself: a stemmer that guesses them merges words that mean different things.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=65536)
+def stem(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 4 and token.endswith(("ses", "xes", "ches", "shes")):
+        return token[:-2]
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, so "Małaszewicze" and "Türkiye" match their ASCII forms."""
+    lowered = text.lower()
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens as written (for evidence)."""
+    return _WORD.findall(fold(text.replace("’", "'").replace("'s ", " ")))
+
+
+def tokens(text: str) -> list[str]:
+    """Folded, stemmed word tokens (for matching)."""
+    return [stem(t) for t in words(text)]
