@@ -1,10 +1,11 @@
 """RawEvent → ScoredEvent: the scoring engine, pure given its data and ``now``.
 
 Each category's score is the sum of the weights of its explanations (lexical and source-aware
-features at their effective, diminishing weights, and modifiers), clamped to 0-100. ``category`` is the highest-scoring category when it
-reaches the lexicon's category threshold (ties go to the category of the direct effect:
-regulatory, then supply chain, then political — guideline T1), else ``none``. ``severity`` is the
-dominant score. ``confidence`` is the source's reliability, raised by independent corroboration.
+features at their effective, diminishing weights, and modifiers), clamped to 0-100.
+``category`` is the highest-scoring category when it reaches the lexicon's category threshold
+(ties go to the category of the direct effect: regulatory, then supply chain, then political —
+guideline T1), else ``none``. ``severity`` is the dominant score. ``confidence`` is the
+source's reliability, raised by independent corroboration.
 """
 
 from __future__ import annotations
