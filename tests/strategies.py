@@ -16,6 +16,7 @@ from shared.schemas import (
     RawEvent,
     RiskScores,
     ScoredEvent,
+    StructuralProfile,
 )
 
 text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=80)
@@ -64,7 +65,12 @@ trends = st.sampled_from(["rising", "falling", "stable"])
 country_risks = st.builds(
     CountryRisk, country=iso3, index=risk_scores, overall=scores,
     trend=st.builds(CategoryTrends, regulatory=trends, political=trends, supply_chain=trends),
-    event_count=st.integers(0, 10**6), updated_at=instants,
+    event_count=st.integers(0, 10**6), spike=st.booleans(),
+    structural=st.none() | st.builds(
+        StructuralProfile, political=st.none() | scores, regulatory=st.none() | scores,
+        supply_chain=st.none() | scores, wgi_year=st.none() | st.integers(1996, 2030),
+        cultural_distance_to_china=st.none() | st.floats(0, 20)),
+    updated_at=instants,
 )
 alerts = st.builds(
     Alert, id=ids, fingerprint=ids, rule=stripped, status=st.sampled_from(["firing", "resolved"]),

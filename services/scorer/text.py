@@ -26,20 +26,29 @@ def stem(token: str) -> str:
     return token
 
 
+_UNDECOMPOSABLE = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+                                 "’": "'", "‘": "'", "–": "-", "—": "-"})
+
+
 def fold(text: str) -> str:
-    """Lower case without diacritics, so "Małaszewicze" and "Türkiye" match their ASCII forms."""
+    """Lower-case ASCII: diacritics dropped ("Małaszewicze", "Türkiye" match their ASCII forms);
+    letters of other scripts are dropped too — the lexicon and gazetteers are in Latin script."""
     lowered = text.lower()
     if lowered.isascii():
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ł", "l")
+    decomposed = unicodedata.normalize("NFKD", lowered.translate(_UNDECOMPOSABLE))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
 def words(text: str) -> list[str]:
     """Folded word tokens as written (for evidence)."""
-    return _WORD.findall(fold(text.replace("’", "'").replace("'s ", " ")))
+    return _WORD.findall(fold(text).replace("'s ", " "))
+
+
+def stems(raw_words: list[str]) -> list[str]:
+    return [stem(w) for w in raw_words]
 
 
 def tokens(text: str) -> list[str]:
     """Folded, stemmed word tokens (for matching)."""
-    return [stem(t) for t in words(text)]
+    return stems(words(text))

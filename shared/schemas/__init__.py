@@ -2,7 +2,7 @@
 
 from shared.schemas.alert import Alert, AlertStatus
 from shared.schemas.base import Contract
-from shared.schemas.country_risk import CategoryTrends, CountryRisk, Trend
+from shared.schemas.country_risk import CategoryTrends, CountryRisk, StructuralProfile, Trend
 from shared.schemas.dead_letter import DeadLetter
 from shared.schemas.raw_event import EventKind, FieldValue, RawEvent
 from shared.schemas.scored_event import (
@@ -30,5 +30,6 @@ __all__ = [
     "RiskCategory",
     "RiskScores",
     "ScoredEvent",
+    "StructuralProfile",
     "Trend",
 ]

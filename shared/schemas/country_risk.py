@@ -18,6 +18,18 @@ class CategoryTrends(Contract):
     supply_chain: Trend = "stable"
 
 
+class StructuralProfile(Contract):
+    """The slow-moving part of a country's risk; ``None`` where the source has no data."""
+
+    political: float | None = Field(default=None, ge=0, le=100, description="From WGI pv")
+    regulatory: float | None = Field(default=None, ge=0, le=100, description="From WGI rq, rl")
+    supply_chain: float | None = Field(default=None, ge=0, le=100,
+                                       description="From WGI ge, a weak proxy")
+    wgi_year: int | None = None
+    cultural_distance_to_china: float | None = Field(
+        default=None, ge=0, description="Kogut-Singh over 4 Hofstede dimensions")
+
+
 class CountryRisk(Contract):
     schema_version: Literal[1] = 1
     country: Iso3
@@ -25,4 +37,7 @@ class CountryRisk(Contract):
     overall: float = Field(ge=0, le=100)
     trend: CategoryTrends = Field(default_factory=CategoryTrends)
     event_count: int = Field(ge=0, description="Events that contributed within the decay window")
+    spike: bool = Field(default=False, description="Event volume or severity far above the "
+                        "country's trailing baseline")
+    structural: StructuralProfile | None = None
     updated_at: AwareDatetime

@@ -9,7 +9,7 @@ that already have a feature: "killed" raises a conflict or a disaster, it is not
 from __future__ import annotations
 
 from services.scorer.lexicon import Lexicon, Match
-from services.scorer.text import tokens, words
+from services.scorer.text import stems, words
 from shared.schemas import Explanation, RiskCategory
 
 BAN_FEATURE = "bans_and_censorship"
@@ -42,7 +42,7 @@ def event_text_features(title: str, summary: str, lexicon: Lexicon) -> list[Expl
 
 def text_features(text: str, lexicon: Lexicon) -> list[Explanation]:
     raw = words(text)
-    toks = tokens(text)
+    toks = stems(raw)
     negation_ends = [m.end for m in lexicon.negations.matches(toks)]
     features: dict[str, Explanation] = {}
     modifiers: dict[str, tuple[Match, float, tuple[RiskCategory, ...]]] = {}

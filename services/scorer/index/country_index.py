@@ -36,7 +36,7 @@ from services.scorer.index.spikes import SpikeCheck, SpikeConfig, VolumeHistory
 from services.scorer.index.structural import StructuralBaseline
 from shared.schemas import CountryRisk, RiskCategory, RiskScores
 from shared.schemas.base import Contract
-from shared.schemas.country_risk import CategoryTrends, Trend
+from shared.schemas.country_risk import CategoryTrends, StructuralProfile, Trend
 from shared.schemas.scored_event import Iso3, Score
 
 CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain")
@@ -191,6 +191,10 @@ def current(
         overall=max(now_values.values()),
         trend=CategoryTrends(**trends),
         event_count=round(count),
+        structural=None if baseline is None else StructuralProfile(
+            political=baseline.political, regulatory=baseline.regulatory,
+            supply_chain=baseline.supply_chain, wgi_year=baseline.wgi_year,
+            cultural_distance_to_china=baseline.cultural_distance),
         updated_at=now,
     )
 
@@ -219,6 +223,7 @@ def refresh(
         return state, None
     published = Published(risk.index.model_dump(), risk.trend.model_dump(), now)
     reported = spike.day if spike.spiking else state.spike_reported_day
+    risk = risk.model_copy(update={"spike": spike.spiking})
     return replace(state, published=published, spike_reported_day=reported), risk
 
 

@@ -70,8 +70,17 @@ def complete_profiles(
 def dimension_variances(
     complete: Mapping[str, Profile], dimensions: tuple[str, ...] = CORE_DIMENSIONS
 ) -> dict[str, float]:
-    """Sample variance of each dimension across the countries given (needs at least two)."""
-    return {dim: statistics.variance([profile[dim] for profile in complete.values()]) for dim in dimensions}
+    """Sample variance of each dimension across the countries given.
+
+    Raises ``ValueError`` with fewer than two countries or a dimension on which all agree (the
+    index would divide by zero).
+    """
+    if len(complete) < 2:
+        raise ValueError("the variances need at least two countries with data")
+    variances = {dim: statistics.variance([p[dim] for p in complete.values()]) for dim in dimensions}
+    if not all(variances.values()):
+        raise ValueError(f"a dimension has zero variance: {variances}")
+    return variances
 
 
 def kogut_singh(

@@ -20,7 +20,8 @@ ticks the countries in its own table (standby copies included; a duplicate tick 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import faust
@@ -71,6 +72,16 @@ def handle_record(
     return risk
 
 
+async def send_refresh_ticks(countries: Iterable[str], source_topic: Any, now: datetime) -> int:
+    """Send one ``refresh`` record per country to the source topic (key = ISO3); return how many."""
+    sent = 0
+    for country in countries:
+        tick = CountryEvent(kind="refresh", country=country, at=now)
+        await source_topic.send(key=country.encode(), value=tick.to_bytes())
+        sent += 1
+    return sent
+
+
 def register_country_index(
     app: faust.App,
     source_topic: Any,
@@ -87,8 +98,8 @@ def register_country_index(
     """
     now = clock
     partitions = getattr(source_topic, "partitions", None) or app.conf.topic_partitions
-    table = app.Table(TABLE_NAME, default=None, partitions=partitions, key_type=str,
-                      key_serializer="raw", value_serializer="json")
+    # Keys and values go to the changelog as JSON (a str key, a dict value).
+    table = app.Table(TABLE_NAME, default=None, partitions=partitions, key_type=str)
 
     @app.agent(source_topic, name=AGENT_NAME)
     async def country_index(stream: Any) -> Any:
@@ -102,8 +113,6 @@ def register_country_index(
     if refresh_seconds is not None:
         @app.timer(interval=refresh_seconds, name="country_index_refresh")
         async def refresh_country_index() -> None:
-            for country in list(table.keys()):
-                tick = CountryEvent(kind="refresh", country=country, at=now())
-                await source_topic.send(key=country.encode(), value=tick.to_bytes())
+            await send_refresh_ticks(list(table.keys()), source_topic, now())
 
     return country_index

@@ -1,0 +1,149 @@
+"""Scorer throughput on this machine: prints figures, asserts nothing (speed targets are not tests).
+
+1. ``brisk score``: items/s through the offline path, one process, one core.
+2. The Faust scorer against the embedded broker (Tansu), events/s sustained, beside the raw
+   aiokafka consume → JSON decode → produce rate measured in the same run on the same broker,
+   and their ratio.
+
+    .venv/bin/python bench/scorer_throughput.py [--items 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from brisk.embedded import tansu_argv  # noqa: E402
+from brisk.ports import free_port, wait_for_port  # noqa: E402
+from brisk.processes import spawn  # noqa: E402
+from shared.ids import event_id  # noqa: E402
+from shared.kafka import ensure_topics  # noqa: E402
+from shared.schemas import RawEvent  # noqa: E402
+from shared.topics import RAW_EVENTS, SCORED_EVENTS  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "data" / "eval" / "dev.jsonl"
+
+
+class Discard(io.StringIO):
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def offline_rate(items: int) -> float:
+    from brisk.score_command import run_score
+
+    lines = DEV.read_text().splitlines()
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
+        for i in range(items):
+            handle.write(lines[i % len(lines)] + "\n")
+    run_score(handle.name, "jsonl", Discard())  # warm-up: data files, caches
+    started = time.perf_counter()
+    run_score(handle.name, "jsonl", Discard())
+    elapsed = time.perf_counter() - started
+    os.unlink(handle.name)
+    return items / elapsed
+
+
+def raw_events(items: int) -> list[bytes]:
+    rows = [json.loads(line) for line in DEV.read_text().splitlines()]
+    now = datetime.now(UTC)
+    out = []
+    for i in range(items):
+        row = rows[i % len(rows)]
+        out.append(RawEvent(id=event_id("bench", f"{row['id']}-{i}"), kind="news", source="bench",
+                            title=row["title"], summary=row.get("summary") or "",
+                            published_at=now, fetched_at=now).to_bytes())
+    return out
+
+
+async def produce(bootstrap: str, topic: str, values: list[bytes]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=10,
+                                max_batch_size=1_048_576)
+    await producer.start()
+    try:
+        for i, value in enumerate(values):
+            await producer.send(topic, value, key=str(i).encode())
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def consume_rate(bootstrap: str, topic: str, count: int, relay_to: str | None) -> float:
+    """Events/s from the first to the last of ``count`` messages, optionally relaying each."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=uuid.uuid4().hex,
+                                auto_offset_reset="earliest", session_timeout_ms=6000,
+                                heartbeat_interval_ms=1000, max_poll_records=2000)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=10,
+                                max_batch_size=1_048_576)
+    await consumer.start()
+    await producer.start()
+    seen, first, last = 0, 0.0, 0.0
+    try:
+        while seen < count:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                for record in records:
+                    if not first:
+                        first = time.perf_counter()
+                    if relay_to:
+                        json.loads(record.value)
+                        await producer.send(relay_to, record.value, key=record.key)
+                    seen += 1
+            last = time.perf_counter()
+        await producer.flush()
+        last = time.perf_counter()
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return seen / (last - first)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=20_000)
+    args = parser.parse_args()
+
+    print(f"brisk score (offline, 1 process): {offline_rate(args.items):,.0f} items/s")
+
+    logs = Path(tempfile.mkdtemp(prefix="brisk-bench-"))
+    port = free_port()
+    broker = spawn("tansu", tansu_argv(port), {}, logs, ROOT)
+    scorer = None
+    try:
+        assert wait_for_port(port, 20), "Tansu did not start"
+        bootstrap = f"127.0.0.1:{port}"
+        asyncio.run(ensure_topics(bootstrap))
+        values = raw_events(args.items)
+        asyncio.run(produce(bootstrap, RAW_EVENTS.name, values))
+        raw_rate = asyncio.run(consume_rate(bootstrap, RAW_EVENTS.name, len(values),
+                                            relay_to="bench.relay"))
+        print(f"raw aiokafka consume→decode→produce: {raw_rate:,.0f} events/s")
+        env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": bootstrap, "BRISK_LOG_LEVEL": "WARNING",
+               "BRISK_SCORER_PORT": str(free_port()), "BRISK_SCORER_DATA_DIR": str(logs / "data"),
+               "BRISK_SCORER_APP_ID": f"bench-{uuid.uuid4().hex[:6]}"}
+        scorer = spawn("scorer", [sys.executable, "-m", "services.scorer"], env, logs, ROOT)
+        faust_rate = asyncio.run(consume_rate(bootstrap, SCORED_EVENTS.name, len(values), None))
+        print(f"Faust scorer (score + send, 4 partitions, 1 worker): {faust_rate:,.0f} events/s")
+        print(f"ratio Faust scorer / raw aiokafka relay: {faust_rate / raw_rate:.2f}")
+    finally:
+        if scorer is not None:
+            scorer.stop(timeout=15)
+        broker.stop(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
