@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.schemas import Alert, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
+from shared.schemas.country_event import CountryEvent
 
 
 @dataclass(frozen=True)
@@ -25,4 +26,10 @@ COUNTRY_RISK = Topic("brisk.country-risk", key="ISO 3166-1 alpha-3", value=Count
 ALERTS = Topic("brisk.alerts", key="alert fingerprint", value=Alert, partitions=4)
 DEAD_LETTER = Topic("brisk.deadletter", key="original key or source", value=DeadLetter, partitions=1)
 
-ALL_TOPICS: tuple[Topic, ...] = (RAW_EVENTS, SCORED_EVENTS, COUNTRY_RISK, ALERTS, DEAD_LETTER)
+# Internal to the scorer: one record per (scored event, country), keyed by country, so the
+# country index table is updated on a stream keyed by its own key.
+SCORER_COUNTRY_EVENTS = Topic("brisk.scorer.country-events", key="ISO 3166-1 alpha-3",
+                              value=CountryEvent, partitions=4)
+
+ALL_TOPICS: tuple[Topic, ...] = (RAW_EVENTS, SCORED_EVENTS, COUNTRY_RISK, ALERTS, DEAD_LETTER,
+                                 SCORER_COUNTRY_EVENTS)

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from services.api.country_store import RedisCountryStore
 from services.api.main import create_app
 from services.api.metrics import ApiMetrics
 from services.api.projector import EventProjector
@@ -29,7 +30,7 @@ from shared.kafka_senders import dead_letter_failures, send_dead_letter
 from shared.lifecycle import cancel_all
 from shared.logging import configure_logging
 from shared.metrics import new_registry
-from shared.topics import SCORED_EVENTS
+from shared.topics import COUNTRY_RISK, SCORED_EVENTS
 
 log = logging.getLogger("brisk.api")
 
@@ -40,6 +41,7 @@ def build(settings: ApiSettings) -> FastAPI:
     metrics = ApiMetrics.create(registry)
     redis = Redis.from_url(common.redis_url)
     store = RedisEventStore(redis, settings.events_retained)
+    countries = RedisCountryStore(redis)
     assigned: list[AIOKafkaConsumer] = []  # the consumer exists only inside the event loop
 
     async def redis_ready() -> bool:
@@ -52,9 +54,10 @@ def build(settings: ApiSettings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await ensure_topics(common.kafka_bootstrap)
         producer = make_producer(common, client_id="brisk-api")
-        consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS], client_id="brisk-api")
-        projector = EventProjector(store, functools.partial(send_dead_letter, producer), metrics,
-                                   utc_now)
+        consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS, COUNTRY_RISK],
+                                 client_id="brisk-api")
+        projector = EventProjector(store, countries, functools.partial(send_dead_letter, producer),
+                                   metrics, utc_now)
         await producer.start()
         await consumer.start()
         assigned.append(consumer)
@@ -70,7 +73,7 @@ def build(settings: ApiSettings) -> FastAPI:
             await producer.stop()
             await redis.aclose()
 
-    return create_app(store, {"redis": redis_ready, "projector": projector_ready}, registry,
+    return create_app(store, countries, {"redis": redis_ready, "projector": projector_ready}, registry,
                       metrics, lifespan)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from prometheus_client import CollectorRegistry
 
+from services.api.country_store import CountryStore
 from services.api.store import EventStore
 from shared.ops_server import HealthCheck
 
@@ -14,6 +15,11 @@ from shared.ops_server import HealthCheck
 def get_store(request: Request) -> EventStore:
     store: EventStore = request.app.state.store
     return store
+
+
+def get_countries(request: Request) -> CountryStore:
+    countries: CountryStore = request.app.state.countries
+    return countries
 
 
 def get_checks(request: Request) -> dict[str, HealthCheck]:
@@ -27,5 +33,6 @@ def get_registry(request: Request) -> CollectorRegistry:
 
 
 StoreDep = Annotated[EventStore, Depends(get_store)]
+CountriesDep = Annotated[CountryStore, Depends(get_countries)]
 ChecksDep = Annotated[dict[str, HealthCheck], Depends(get_checks)]
 RegistryDep = Annotated[CollectorRegistry, Depends(get_registry)]

@@ -9,7 +9,9 @@ from contextlib import AbstractAsyncContextManager
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry
 
+from services.api.country_store import CountryStore
 from services.api.metrics import ApiMetrics
+from services.api.routes import countries as country_routes
 from services.api.routes import events, health
 from services.api.store import EventStore
 from shared.ops_server import HealthCheck
@@ -19,6 +21,7 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 def create_app(
     store: EventStore,
+    countries: CountryStore,
     checks: Mapping[str, HealthCheck],
     registry: CollectorRegistry,
     metrics: ApiMetrics,
@@ -26,10 +29,12 @@ def create_app(
 ) -> FastAPI:
     app = FastAPI(title="brisk API", version="0.1.0", lifespan=lifespan)
     app.state.store = store
+    app.state.countries = countries
     app.state.checks = dict(checks)
     app.state.registry = registry
     app.include_router(health.router)
     app.include_router(events.router)
+    app.include_router(country_routes.router)
 
     @app.middleware("http")
     async def record_metrics(

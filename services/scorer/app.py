@@ -1,4 +1,8 @@
-"""Wiring only: settings → lexicon and gazetteer → the Faust app and its agent.
+"""Wiring only: settings → the scorer and its data → the Faust app, its two agents and pages.
+
+Agents: ``score_events`` scores raw events in batches (``take_events``: no table writes there)
+and sends each ScoredEvent on, plus one CountryEvent per country it is about; ``country_index``
+(services/scorer/index) keeps the per-country index in a changelog-backed table.
 
 Faust settings are chosen for Tansu (see docs/architecture.md): a 6 s session timeout so a
 group join takes ~3 s, the in-memory table store (rocksdb crashes on Tansu on restart; tables
@@ -14,20 +18,31 @@ import faust
 from faust.web import Request, Response, View
 
 from services.scorer.factory import build_scorer
+from services.scorer.index.faust_index import register_country_index
+from services.scorer.index.structural import load_baselines
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.process import Origin, process_raw
 from services.scorer.settings import ScorerSettings
 from shared.clock import utc_now
 from shared.metrics import new_registry, render
-from shared.schemas import DeadLetter
-from shared.topics import DEAD_LETTER, RAW_EVENTS, SCORED_EVENTS
+from shared.schemas import DeadLetter, ScoredEvent
+from shared.schemas.country_event import CountryEvent
+from shared.topics import COUNTRY_RISK, DEAD_LETTER, RAW_EVENTS, SCORED_EVENTS, SCORER_COUNTRY_EVENTS
+
+
+def country_events(scored: ScoredEvent) -> list[CountryEvent]:
+    """The event's share for each country it is about. Timed by when brisk scored it: the
+    index is the risk picture as brisk learns of events (a replay of old news counts as new)."""
+    if scored.category == "none":
+        return []
+    return [CountryEvent(country=c, scores=scored.scores, severity=scored.severity,
+                         at=scored.scored_at, event_id=scored.id) for c in scored.countries]
 
 
 def create_app(settings: ScorerSettings) -> faust.App:
     score = build_scorer(settings.lexicon_path)
     registry = new_registry()
     metrics = ScorerMetrics.create(registry)
-
     common = settings.common
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -48,29 +63,42 @@ def create_app(settings: ScorerSettings) -> faust.App:
         web_port=settings.port,
         web_in_thread=False,
     )
-    raw_topic = app.topic(RAW_EVENTS.name, key_type=bytes, value_type=bytes,
-                          key_serializer="raw", value_serializer="raw")
-    scored_topic = app.topic(SCORED_EVENTS.name, key_serializer="raw", value_serializer="raw")
-    dead_letter_topic = app.topic(DEAD_LETTER.name, key_serializer="raw", value_serializer="raw")
 
-    @app.agent(raw_topic, name="score_events")
+    def raw_topic(name: str, partitions: int | None = None) -> Any:
+        return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw",
+                         value_serializer="raw", partitions=partitions)
+
+    raw_events = raw_topic(RAW_EVENTS.name)
+    scored_topic = raw_topic(SCORED_EVENTS.name)
+    dead_letter_topic = raw_topic(DEAD_LETTER.name)
+    country_topic = raw_topic(SCORER_COUNTRY_EVENTS.name, SCORER_COUNTRY_EVENTS.partitions)
+    risk_topic = raw_topic(COUNTRY_RISK.name)
+
+    @app.agent(raw_events, name="score_events")
     async def score_events(stream: Any) -> Any:
-        """Score every raw event; a message that fails validation goes to the dead-letter topic."""
-        async for event in stream.events():
-            started = time.perf_counter()
-            message = event.message
-            outcome = process_raw(
-                event.value, score, utc_now(), Origin(message.partition, message.offset)
-            )
-            metrics.score_seconds.observe(time.perf_counter() - started)
-            if isinstance(outcome, DeadLetter):
-                metrics.invalid.inc()
-                await dead_letter_topic.send(key=event.key, value=outcome.to_bytes())
-            else:
-                metrics.scored.labels(outcome.category).inc()
-                metrics.severity.observe(outcome.severity)
-                await scored_topic.send(key=outcome.id.encode(), value=outcome.to_bytes())
-            yield outcome
+        """Score raw events in batches; what fails validation goes to the dead-letter topic."""
+        async for events in stream.take_events(settings.batch_size,
+                                               within=settings.batch_seconds):
+            for event in events:
+                started = time.perf_counter()
+                message = event.message
+                outcome = process_raw(event.value, score, utc_now(),
+                                      Origin(message.partition, message.offset))
+                metrics.score_seconds.observe(time.perf_counter() - started)
+                if isinstance(outcome, DeadLetter):
+                    metrics.invalid.inc()
+                    await dead_letter_topic.send(key=event.key, value=outcome.to_bytes())
+                else:
+                    metrics.scored.labels(outcome.category).inc()
+                    metrics.severity.observe(outcome.severity)
+                    await scored_topic.send(key=outcome.id.encode(), value=outcome.to_bytes())
+                    for share in country_events(outcome):
+                        await country_topic.send(key=share.country.encode(),
+                                                 value=share.to_bytes())
+                yield outcome
+
+    register_country_index(app, country_topic, risk_topic, load_baselines(), clock=utc_now,
+                           refresh_seconds=settings.index_refresh_seconds)
 
     @app.page("/health")
     class Health(View):

@@ -20,3 +20,8 @@ class ScorerSettings(BaseSettings):
     port: int = Field(default=9102, ge=1, le=65535, description="/health and /metrics")
     lexicon_path: Path = DEFAULT_LEXICON
     data_dir: Path = Field(default=Path(".brisk/scorer"), description="Faust's working directory")
+    # Batches amortise Faust's per-event cost; 0.2 s bounds the latency a batch adds.
+    batch_size: int = Field(default=500, ge=1, le=10_000)
+    batch_seconds: float = Field(default=0.2, gt=0, le=5)
+    index_refresh_seconds: float | None = Field(
+        default=900, gt=0, description="Re-publish decaying indices; unset to disable")

@@ -52,3 +52,19 @@ async def test_only_the_newest_events_are_retained(redis: Redis) -> None:
     latest = await store.latest(1000)
     assert [e.id for e in latest] == [f"{i:032x}" for i in range(100)]
     assert await redis.dbsize() == 101  # 100 events + the index
+
+
+async def test_country_index_keeps_the_newest_value(redis: Redis) -> None:
+    from services.api.country_store import RedisCountryStore
+    from shared.schemas import CountryRisk, RiskScores
+
+    def risk(overall: float, minutes: int) -> CountryRisk:
+        return CountryRisk(country="PAK", index=RiskScores(political=overall), overall=overall,
+                           event_count=1, updated_at=NOW + timedelta(minutes=minutes))
+
+    store = RedisCountryStore(redis)
+    await store.put(risk(60, minutes=10))
+    await store.put(risk(30, minutes=0))  # an older index redelivered late
+    assert (await store.get("PAK")) == risk(60, minutes=10)
+    await store.put(risk(75, minutes=20))
+    assert [r.overall for r in await store.all()] == [75]

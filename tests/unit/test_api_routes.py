@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 
 from services.api.main import create_app
 from services.api.metrics import ApiMetrics
-from shared.schemas import ScoredEvent
+from shared.schemas import CountryRisk, RiskScores, ScoredEvent
 from tests.strategies import sample_raw
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -25,6 +25,25 @@ class ListStore:
         return sorted(self.events, key=lambda e: e.published_at, reverse=True)[:limit]
 
 
+class MemoryCountries:
+    def __init__(self) -> None:
+        self.risks = {r.country: r for r in (risk("PAK", 70), risk("SRB", 40), risk("KEN", 55))}
+
+    async def put(self, value: CountryRisk) -> None:
+        self.risks[value.country] = value
+
+    async def all(self) -> list[CountryRisk]:
+        return list(self.risks.values())
+
+    async def get(self, country: str) -> CountryRisk | None:
+        return self.risks.get(country)
+
+
+def risk(country: str, overall: float) -> CountryRisk:
+    return CountryRisk(country=country, index=RiskScores(political=overall), overall=overall,
+                       event_count=3, updated_at=NOW)
+
+
 def scored(i: int) -> ScoredEvent:
     raw = sample_raw(id=f"{i:032x}", published_at=NOW - timedelta(minutes=i))
     return ScoredEvent.from_raw(raw, scores={}, severity=0, confidence=0.5, category="none",
@@ -36,8 +55,8 @@ def client(healthy: bool = True) -> TestClient:
         return healthy
 
     registry = CollectorRegistry()
-    app = create_app(ListStore([scored(i) for i in range(5)]), {"redis": check}, registry,
-                     ApiMetrics.create(registry))
+    app = create_app(ListStore([scored(i) for i in range(5)]), MemoryCountries(), {"redis": check},
+                     registry, ApiMetrics.create(registry))
     return TestClient(app)
 
 
@@ -73,3 +92,18 @@ def test_metrics_count_requests_by_route_template() -> None:
     body = api.get("/metrics").text
     assert 'brisk_api_requests_total{method="GET",route="/v1/events",status="200"} 1.0' in body
     assert 'route="unmatched"' in body
+
+
+def test_countries_highest_risk_first() -> None:
+    items = client().get("/v1/countries").json()["items"]
+    assert [i["country"] for i in items] == ["PAK", "KEN", "SRB"]
+
+
+@pytest.mark.parametrize(("path", "status"), [("/v1/countries/PAK", 200),
+                                              ("/v1/countries/CHN", 404),
+                                              ("/v1/countries/pk", 422)])
+def test_one_country(path: str, status: int) -> None:
+    response = client().get(path)
+    assert response.status_code == status
+    if status == 422:
+        assert response.json()["detail"][0]["loc"] == ["path", "country"]

@@ -11,7 +11,8 @@ import pytest
 from services.scorer.app import create_app
 from services.scorer.settings import ScorerSettings
 from shared.schemas import DeadLetter, ScoredEvent
-from shared.topics import DEAD_LETTER, SCORED_EVENTS
+from shared.schemas.country_event import CountryEvent
+from shared.topics import DEAD_LETTER, SCORED_EVENTS, SCORER_COUNTRY_EVENTS
 from tests.strategies import sample_raw
 
 Sent = list[tuple[str, bytes, bytes]]
@@ -41,7 +42,12 @@ async def test_agent_scores_a_raw_event_and_sends_it_on(app: faust.App, sent: Se
         [result] = agent.results.values()
     assert isinstance(result, ScoredEvent)
     assert result.id == raw.id and result.category == "regulatory"
-    assert sent == [(SCORED_EVENTS.name, raw.id.encode(), result.to_bytes())]
+    assert sent[0] == (SCORED_EVENTS.name, raw.id.encode(), result.to_bytes())
+    # Then one record per country for the country index, keyed by the country.
+    shares = [(topic, key, CountryEvent.from_bytes(value)) for topic, key, value in sent[1:]]
+    assert [key for _, key, _ in shares] == [c.encode() for c in result.countries]
+    assert all(topic == SCORER_COUNTRY_EVENTS.name and share.event_id == raw.id
+               for topic, _, share in shares)
 
 
 async def test_agent_dead_letters_what_fails_validation(app: faust.App, sent: Sent) -> None:

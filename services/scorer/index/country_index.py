@@ -26,40 +26,21 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
-
-from pydantic import AwareDatetime, Field, model_validator
+from typing import Any, cast
 
 from services.scorer.index import decay, spikes
 from services.scorer.index.decay import Decayed, Snapshots
 from services.scorer.index.spikes import SpikeCheck, SpikeConfig, VolumeHistory
 from services.scorer.index.structural import StructuralBaseline
 from shared.schemas import CountryRisk, RiskCategory, RiskScores
-from shared.schemas.base import Contract
+from shared.schemas.country_event import CountryEvent
 from shared.schemas.country_risk import CategoryTrends, StructuralProfile, Trend
-from shared.schemas.scored_event import Iso3, Score
+from shared.topics import SCORER_COUNTRY_EVENTS
+
+__all__ = ["COUNTRY_EVENTS_TOPIC", "CountryEvent"]
 
 CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain")
-COUNTRY_EVENTS_TOPIC = "brisk.scorer.country-events"
-
-
-class CountryEvent(Contract):
-    """One record of ``brisk.scorer.country-events`` (key = ISO3): a scored event's share for one
-    country, or a ``refresh`` tick that only lets decay and trends be re-published."""
-
-    schema_version: Literal[1] = 1
-    kind: Literal["event", "refresh"] = "event"
-    country: Iso3
-    scores: RiskScores = Field(default_factory=RiskScores)
-    severity: Score = 0
-    at: AwareDatetime = Field(description="When the event happened (or the tick was sent)")
-    event_id: str | None = Field(default=None, min_length=1, max_length=200)
-
-    @model_validator(mode="after")
-    def _events_have_ids(self) -> CountryEvent:
-        if self.kind == "event" and self.event_id is None:
-            raise ValueError("an event record needs its event_id (idempotency)")
-        return self
+COUNTRY_EVENTS_TOPIC = SCORER_COUNTRY_EVENTS.name
 
 
 @dataclass(frozen=True)
