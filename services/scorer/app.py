@@ -17,6 +17,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from services.scorer import tansu_offsets
 from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
@@ -40,6 +41,7 @@ def country_events(scored: ScoredEvent) -> list[CountryEvent]:
 
 
 def create_app(settings: ScorerSettings) -> faust.App:
+    tansu_offsets.install()
     score = build_scorer(settings.lexicon_path)
     registry = new_registry()
     metrics = ScorerMetrics.create(registry)
