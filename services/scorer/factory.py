@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.scorer.countries import load_gazetteer
+from services.scorer.enrich import load_bri_gazetteer, load_country_gazetteer, resolve_countries
 from services.scorer.features.source_features import DEFAULT_SOURCE_FEATURES, SourceWeights
 from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
 from services.scorer.scorer import NoClustering, Scorer
 from services.scorer.scoring import Enrichment, ScoringEngine
-from shared.schemas import Entity, RawEvent
+from shared.schemas import RawEvent
+
+
+def is_slug_title(raw: RawEvent) -> bool:
+    """GDELT items carry URL-slug text: lower case, so names are matched case-insensitively."""
+    return raw.source.lower().startswith("gdelt") or "gdelt_event_code" in raw.fields
 
 
 def build_scorer(
     lexicon_path: Path = DEFAULT_LEXICON, source_features_path: Path = DEFAULT_SOURCE_FEATURES
 ) -> Scorer:
-    gazetteer = load_gazetteer()
+    countries = load_country_gazetteer()
+    bri = load_bri_gazetteer()
 
     def enrich(raw: RawEvent) -> Enrichment:
-        found = gazetteer.find(f"{raw.title}. {raw.summary}")
-        return Enrichment([iso3 for iso3, _ in found],
-                          [Entity(kind="country", name=name, ref=iso3) for iso3, name in found])
+        geo = raw.fields.get("action_geo_country") or raw.fields.get("port_country")
+        found = resolve_countries(
+            raw.title, raw.summary, slug_title=is_slug_title(raw),
+            action_geo_country=geo if isinstance(geo, str) else None, url=raw.url,
+            source_kind=raw.source, gazetteer=countries, bri=bri,
+        )
+        return Enrichment(found.countries, found.entities, found.from_geo)
 
     engine = ScoringEngine(load_lexicon(lexicon_path), SourceWeights.load(source_features_path),
                            enrich)
