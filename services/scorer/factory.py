@@ -8,7 +8,7 @@ from services.scorer.enrich import load_bri_gazetteer, load_country_gazetteer, r
 from services.scorer.features.source_features import DEFAULT_SOURCE_FEATURES, SourceWeights
 from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
 from services.scorer.scorer import NoClustering, Scorer
-from services.scorer.scoring import Enrichment, ScoringEngine
+from services.scorer.scoring import Enrichment, ScoringEngine, scoring_text
 from shared.schemas import RawEvent
 
 
@@ -25,8 +25,9 @@ def build_scorer(
 
     def enrich(raw: RawEvent) -> Enrichment:
         geo = raw.fields.get("action_geo_country") or raw.fields.get("port_country")
+        headline, body = scoring_text(raw)
         found = resolve_countries(
-            raw.title, raw.summary, slug_title=is_slug_title(raw),
+            headline, body, slug_title=is_slug_title(raw),
             action_geo_country=geo if isinstance(geo, str) else None, url=raw.url,
             source_kind=raw.source, gazetteer=countries, bri=bri,
         )

@@ -39,17 +39,23 @@ class Match:
 class PhraseIndex:
     """First token → (phrase tokens, owners), longest phrases first."""
 
-    by_first: dict[str, list[tuple[tuple[str, ...], tuple[Owner, ...]]]]
+    by_first: dict[str, list[tuple[list[str], tuple[Owner, ...]]]]
 
     def matches(self, toks: list[str]) -> list[Match]:
         found: list[Match] = []
-        i = 0
-        while i < len(toks):
-            for phrase, owners in self.by_first.get(toks[i], ()):
-                if tuple(toks[i:i + len(phrase)]) == phrase:
-                    found.append(Match(i, i + len(phrase), owners))
-                    i += len(phrase)
-                    break
+        by_first = self.by_first
+        i, n = 0, len(toks)
+        while i < n:
+            options = by_first.get(toks[i])
+            if options is not None:
+                for phrase, owners in options:
+                    length = len(phrase)
+                    if length == 1 or toks[i:i + length] == phrase:
+                        found.append(Match(i, i + length, owners))
+                        i += length
+                        break
+                else:
+                    i += 1
             else:
                 i += 1
         return found
@@ -69,9 +75,9 @@ class Lexicon:
 
 
 def _index(entries: dict[tuple[str, ...], list[Owner]]) -> PhraseIndex:
-    by_first: dict[str, list[tuple[tuple[str, ...], tuple[Owner, ...]]]] = {}
+    by_first: dict[str, list[tuple[list[str], tuple[Owner, ...]]]] = {}
     for phrase, owners in entries.items():
-        by_first.setdefault(phrase[0], []).append((phrase, tuple(owners)))
+        by_first.setdefault(phrase[0], []).append((list(phrase), tuple(owners)))
     for options in by_first.values():
         options.sort(key=lambda item: len(item[0]), reverse=True)
     return PhraseIndex(by_first)

@@ -40,6 +40,15 @@ class Story:
 Enricher = Callable[[RawEvent], Enrichment]
 
 
+def scoring_text(raw: RawEvent) -> tuple[str, str]:
+    """(headline, body) to read. A GDELT event from ingest has a title built from its codes
+    ("Saudi coerce Egypt in Mansoura") and the article's URL slug as summary: the slug is the
+    text, and the codes are read as codes (source features), not twice as words."""
+    if "gdelt_event_code" in raw.fields and raw.summary:
+        return raw.summary, ""
+    return raw.title, raw.summary
+
+
 # Within a category the strongest feature counts in full and each further one at this factor of
 # the one before: corroborating evidence raises a score without three weak words making a crisis.
 CORROBORATION_DECAY = 0.35
@@ -93,7 +102,8 @@ class ScoringEngine:
     enrich: Enricher
 
     def explain(self, raw: RawEvent) -> list[Explanation]:
-        return combine(event_text_features(raw.title, raw.summary, self.lexicon)
+        headline, body = scoring_text(raw)
+        return combine(event_text_features(headline, body, self.lexicon)
                        + source_features(raw, self.weights))
 
     def score(self, raw: RawEvent, now: datetime, story: Story = Story()) -> ScoredEvent:
