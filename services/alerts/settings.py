@@ -15,7 +15,8 @@ class AlertsSettings(BaseSettings):
     group_id: str = "brisk-alerts"
     host: str = "127.0.0.1"
     port: int = Field(default=9103, ge=1, le=65535, description="/health and /metrics")
-    severity_threshold: float = Field(default=40, ge=0, le=100)
+    # 50 = "medium" and above in the scorer's levels: could disrupt operations or change costs.
+    severity_threshold: float = Field(default=50, ge=0, le=100)
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = Field(
         default=None, description="Standard Webhooks secret: whsec_ + base64 of 24-64 random bytes"

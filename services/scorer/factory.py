@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from services.scorer.clustering import StoryClusterer
 from services.scorer.enrich import load_bri_gazetteer, load_country_gazetteer, resolve_countries
 from services.scorer.features.source_features import DEFAULT_SOURCE_FEATURES, SourceWeights
 from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
-from services.scorer.scorer import NoClustering, Scorer
+from services.scorer.scorer import Scorer, TitleClustering
 from services.scorer.scoring import Enrichment, ScoringEngine, scoring_text
 from shared.schemas import RawEvent
 
@@ -35,4 +36,4 @@ def build_scorer(
 
     engine = ScoringEngine(load_lexicon(lexicon_path), SourceWeights.load(source_features_path),
                            enrich)
-    return Scorer(engine, NoClustering())
+    return Scorer(engine, TitleClustering(StoryClusterer()))

@@ -106,11 +106,14 @@ class ScoringEngine:
         return combine(event_text_features(headline, body, self.lexicon)
                        + source_features(raw, self.weights))
 
-    def score(self, raw: RawEvent, now: datetime, story: Story = Story()) -> ScoredEvent:
+    def score(
+        self, raw: RawEvent, now: datetime, story: Story = Story(),
+        enrichment: Enrichment | None = None,
+    ) -> ScoredEvent:
         explanations = self.explain(raw)
         scores = category_scores(explanations)
         category, severity = dominant(scores, self.lexicon.category_threshold)
-        enrichment = self.enrich(raw)
+        enrichment = enrichment if enrichment is not None else self.enrich(raw)
         return ScoredEvent.from_raw(
             raw,
             countries=enrichment.countries,

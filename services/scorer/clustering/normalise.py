@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -28,8 +27,9 @@ _WIRE_PREFIX = re.compile(
     r"^\s*(?:(?:update|refile|corrected|correction|rpt|wrapup|repeat)\s*\d*\s*[-:\u2013\u2014]\s*)+",
     re.IGNORECASE)
 _PIPE = re.compile(r"\s+[|\u00a6]\s+")
-_DIGIT_GROUP = re.compile(r"(?<=\d)[.,](?=\d)")
-_JOINERS = re.compile(r"['\u2018\u2019\u02bc`.]")
+# Removed, joining what they separate: digit-group commas ("1,000"), apostrophes ("Trump's")
+# and periods ("U.S.", "3.5").
+_JOINERS = re.compile(r"(?<=\d),(?=\d)|['\u2018\u2019\u02bc`.]")
 _WORD = re.compile(r"[^\W_]+")
 # Combining marks left by NFKD decomposition (the Latin, Greek and Cyrillic accents).
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
@@ -39,13 +39,27 @@ _UNDOUBLE = frozenset("bcdfgkmnprtv")
 _MIN_STEM = 3
 
 
-@dataclass(frozen=True)
 class Vocabulary:
     """Folded words that never identify a story: stopwords of the feed languages, wire and
     format boilerplate ("update", "live", "video"), attribution ("says", "sources") and outlet
-    names ("reuters", "xinhua")."""
+    names ("reuters", "xinhua"); and the word → token map built on them."""
 
-    dropped: frozenset[str]
+    def __init__(self, dropped: frozenset[str]) -> None:
+        self.dropped = dropped
+        # Headline vocabulary is Zipfian: a bounded memo answers most words without stemming.
+        self._memo = lru_cache(maxsize=1 << 16)(self._token)
+
+    def token(self, word: str) -> str:
+        """The token of a folded word, or "" when the word is dropped (listed, or one letter)."""
+        return self._memo(word)
+
+    def clear_cache(self) -> None:
+        self._memo.cache_clear()
+
+    def _token(self, word: str) -> str:
+        if word in self.dropped or (len(word) == 1 and not word.isdigit()):
+            return ""
+        return stem(word)
 
 
 def fold(text: str) -> str:
@@ -101,24 +115,17 @@ def stem(token: str) -> str:
     return token
 
 
-# Headline vocabulary is Zipfian, so a bounded memo of stems saves most of the stemming work.
-_stem_memo = lru_cache(maxsize=1 << 16)(stem)
-
-
-def _informative(segment: str, dropped: frozenset[str]) -> frozenset[str]:
-    text = _JOINERS.sub("", _DIGIT_GROUP.sub("", fold(segment)))
-    return frozenset(
-        _stem_memo(word) for word in _WORD.findall(text)
-        if word not in dropped and (len(word) > 1 or word.isdigit())
-    )
+def _informative(segment: str, vocabulary: Vocabulary) -> frozenset[str]:
+    words = _WORD.findall(_JOINERS.sub("", fold(segment)))
+    return frozenset(filter(None, map(vocabulary.token, words)))
 
 
 def title_tokens(title: str, vocabulary: Vocabulary | None = None) -> frozenset[str]:
     """The informative, normalised token set of a headline (order and repeats do not matter)."""
-    dropped = (vocabulary or default_vocabulary()).dropped
+    vocabulary = vocabulary or default_vocabulary()
     title = _WIRE_PREFIX.sub("", title)
     segments = _PIPE.split(title)
     if len(segments) == 1:
-        return _informative(title, dropped)
+        return _informative(title, vocabulary)
     # The most informative segment; the first one on a tie (headlines lead, furniture trails).
-    return max((_informative(s, dropped) for s in segments), key=len)
+    return max((_informative(s, vocabulary) for s in segments), key=len)
