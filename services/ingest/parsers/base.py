@@ -8,11 +8,16 @@ Parsers are pure: no I/O, no clock (times come from the document), no global sta
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from services.ingest.sources.base import Document
+from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -29,3 +34,25 @@ class Parsed:
 
 class Parser(Protocol):
     def __call__(self, doc: Document) -> Parsed: ...
+
+
+def json_lines(
+    body: bytes, convert: Callable[[object], T | None]
+) -> tuple[list[T], list[Rejected], int]:
+    """Each non-blank line as JSON through ``convert`` (None = skip the line, ``InvalidEvent`` =
+    reject it); unreadable lines are rejected with their bytes. Returns (values, rejected,
+    number of non-blank lines)."""
+    values: list[T] = []
+    rejected: list[Rejected] = []
+    lines = [line for line in body.splitlines() if line.strip()]
+    for line in lines:
+        try:
+            value = convert(json.loads(line))
+        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
+            rejected.append(Rejected(f"not a JSON object: {exc}", line))
+        except InvalidEvent as exc:
+            rejected.append(Rejected(exc.reason, line))
+        else:
+            if value is not None:
+                values.append(value)
+    return values, rejected, len(lines)

@@ -7,7 +7,6 @@ was saved) is the same event, while a later, different change to the same entry 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from services.ingest.parsers.base import Rejected
+from services.ingest.parsers.base import Rejected, json_lines
 from services.ingest.sanctions.model import Designation, Snapshot, changed_fields
 from services.ingest.sanctions.opensanctions import (
     designation_from_ftm,
@@ -102,21 +101,7 @@ def ftm_delta_changes(body: bytes) -> tuple[list[Change], list[Rejected]]:
     DEL → removed. A deletion may carry nothing but the entity id. Entities that are not listed
     parties (addresses, sanction records …) are skipped, as in ``parse_ftm_entities``.
     """
-    changes: list[Change] = []
-    rejected: list[Rejected] = []
-    for line in body.splitlines():
-        if not line.strip():
-            continue
-        try:
-            change = _delta_change(json.loads(line))
-        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-            rejected.append(Rejected(f"not a JSON object: {exc}", line))
-            continue
-        except InvalidEvent as exc:
-            rejected.append(Rejected(exc.reason, line))
-            continue
-        if change is not None:
-            changes.append(change)
+    changes, rejected, _ = json_lines(body, _delta_change)
     changes.sort(key=lambda c: _id_order(c.designation.entity_id))
     return changes, rejected
 

@@ -10,12 +10,11 @@ because they are valid data that is simply not a listing. ``datasets`` (the sour
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
-from services.ingest.parsers.base import Rejected
+from services.ingest.parsers.base import Rejected, json_lines
 from services.ingest.sanctions.countries import iso2_to_iso3, unique_sorted
 from services.ingest.sanctions.model import (
     MAX_ALIASES,
@@ -46,24 +45,15 @@ def parse_ftm_entities(body: bytes) -> tuple[Snapshot, list[Rejected]]:
     A body with no readable line at all (empty, an error page) raises ``InvalidEvent``: as an
     empty snapshot it would read as every entry de-listed.
     """
-    snapshot: Snapshot = {}
-    rejected: list[Rejected] = []
-    lines = [line for line in body.splitlines() if line.strip()]
-    for line in lines:
-        try:
-            entity = read_entity(json.loads(line))
-            if not is_designation(entity):
-                continue
-            designation = designation_from_ftm(entity)
-        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-            rejected.append(Rejected(f"not a JSON object: {exc}", line))
-            continue
-        except InvalidEvent as exc:
-            rejected.append(Rejected(exc.reason, line))
-            continue
-        snapshot[designation.entity_id] = designation
-    if len(rejected) == len(lines):
-        raise InvalidEvent(f"not an FtM export: none of its {len(lines)} lines is an entity")
+
+    def designation(value: object) -> Designation | None:
+        entity = read_entity(value)
+        return designation_from_ftm(entity) if is_designation(entity) else None
+
+    designations, rejected, count = json_lines(body, designation)
+    if len(rejected) == count:
+        raise InvalidEvent(f"not an FtM export: none of its {count} lines is an entity")
+    snapshot: Snapshot = {d.entity_id: d for d in designations}
     return snapshot, rejected
 
 
