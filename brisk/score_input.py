@@ -63,12 +63,16 @@ def item_event(data: dict[str, Any], now: datetime) -> RawEvent:
     source = str(data.get("source") or "jsonl")
     native = str(given) if given is not None else str(data.get("url") or data.get("title"))
     fields: dict[str, FieldValue] = {}
+    summary = data.get("summary") or ""
     if isinstance(data.get("gdelt"), dict):
         fields.update(gdelt_fields(data["gdelt"]))
+        # Eval items carry the URL slug as their title; ingest's GDELT events carry it as the
+        # summary (their title is built from the codes). The scorer reads the summary of both.
+        summary = summary or str(data.get("title") or "")
     published = data.get("published_at") or now.isoformat()
     return RawEvent.model_validate({
         "id": event_id(source, native), "kind": data.get("kind") or "news", "source": source,
-        "native_id": native, "title": data.get("title"), "summary": data.get("summary") or "",
+        "native_id": native, "title": data.get("title"), "summary": summary,
         "url": data.get("url") or None, "published_at": published, "fetched_at": now,
         "language": data.get("language"), "fields": fields,
     })

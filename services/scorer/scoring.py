@@ -41,10 +41,10 @@ Enricher = Callable[[RawEvent], Enrichment]
 
 
 def scoring_text(raw: RawEvent) -> tuple[str, str]:
-    """(headline, body) to read. A GDELT event from ingest has a title built from its codes
-    ("Saudi coerce Egypt in Mansoura") and the article's URL slug as summary: the slug is the
-    text, and the codes are read as codes (source features), not twice as words."""
-    if "gdelt_event_code" in raw.fields and raw.summary:
+    """(headline, body) to read. A GDELT event has a title built from its codes ("Saudi coerce
+    Egypt in Mansoura") and the article's URL slug, if it has one, as summary: the slug is the
+    only text, and the codes are read as codes (source features), not twice as words."""
+    if "gdelt_event_code" in raw.fields:
         return raw.summary, ""
     return raw.title, raw.summary
 
