@@ -111,11 +111,15 @@ GDELT_FIGHT: dict[str, FieldValue] = {
 
 
 def test_gdelt_codes_are_hints_that_tip_but_never_decide() -> None:
-    neutral_text = score("Officials meet in the capital", fields=GDELT_FIGHT)
+    # A GDELT event's text is its URL slug (the summary); its title is built from its codes.
+    neutral_text = score("Army fight rebels in Kabul", "Officials meet in the capital",
+                         fields=GDELT_FIGHT)
     assert neutral_text.category == "none"
     assert {"gdelt_cameo", "gdelt_goldstein", "gdelt_salience"} <= features(neutral_text)
-    weak_text = score("Clashes reported near the border", fields=GDELT_FIGHT)
-    text_only = score("Clashes reported near the border")
+    assert "armed_conflict" not in features(neutral_text)  # the built title is not read
+    weak_text = score("Army fight rebels", "Tension reported near the border",
+                      fields=GDELT_FIGHT)
+    text_only = score("Tension reported near the border")
     assert weak_text.scores.political > text_only.scores.political
 
 
