@@ -199,7 +199,8 @@ def _print_summary(services: list[ServiceSpec], state_dir: Path, demo: bool) -> 
     typer.echo(f"  health   {api.url}/health    metrics: <service url>/metrics")
     typer.echo(f"  logs     {state_dir}/logs/")
     if demo:
-        typer.echo("  demo     replaying the bundled Reuters, Guardian, UOL and TPM feeds")
+        typer.echo("  demo     replaying demo/feeds.yaml: news, GDELT, sanctions, Federal Register, "
+                   "corridor status")
     typer.echo("\nPress Ctrl-C to stop.")
     sys.stdout.flush()
 
