@@ -1,8 +1,9 @@
 """Wiring only: settings → the scorer and its data → the Faust app, its two agents and pages.
 
 Agents: ``score_events`` scores raw events in batches (``take_events``: no table writes there)
-and sends each ScoredEvent on, plus one CountryEvent per country it is about; ``country_index``
-(services/scorer/index) keeps the per-country index in a changelog-backed table.
+and sends each ScoredEvent on, then one ``batch`` CountryEvent per country the batch is about;
+``country_index`` (services/scorer/index) keeps the per-country index in a changelog-backed
+table.
 
 Faust settings are chosen for Tansu (see docs/architecture.md): a 6 s session timeout so a
 group join takes ~3 s, the in-memory table store (rocksdb crashes on Tansu on restart; tables
@@ -27,17 +28,27 @@ from services.scorer.settings import ScorerSettings
 from shared.clock import utc_now
 from shared.metrics import new_registry, render
 from shared.schemas import DeadLetter, ScoredEvent
-from shared.schemas.country_event import CountryEvent
+from shared.schemas.country_event import CountryEvent, CountryEventItem
 from shared.topics import COUNTRY_RISK, DEAD_LETTER, RAW_EVENTS, SCORED_EVENTS, SCORER_COUNTRY_EVENTS
 
 
-def country_events(scored: ScoredEvent) -> list[CountryEvent]:
-    """The event's share for each country it is about. Timed by when brisk scored it: the
-    index is the risk picture as brisk learns of events (a replay of old news counts as new)."""
-    if scored.category == "none":
-        return []
-    return [CountryEvent(country=c, scores=scored.scores, severity=scored.severity,
-                         at=scored.scored_at, event_id=scored.id) for c in scored.countries]
+def country_batches(scored: list[ScoredEvent]) -> list[CountryEvent]:
+    """One ``batch`` record per country for a scoring batch, carrying each risk event's share.
+
+    Timed by when brisk scored the event: the index is the risk picture as brisk learns of
+    events (a replay of old news counts as new). Events below the category threshold carry no
+    risk signal and are left out.
+    """
+    items: dict[str, list[CountryEventItem]] = {}
+    for event in scored:
+        if event.category == "none":
+            continue
+        for country in event.countries:
+            items.setdefault(country, []).append(CountryEventItem(
+                scores=event.scores, severity=event.severity, at=event.scored_at,
+                event_id=event.id))
+    return [CountryEvent(kind="batch", country=country, at=max(i.at for i in shares),
+                         items=shares) for country, shares in items.items()]
 
 
 def create_app(settings: ScorerSettings) -> faust.App:
@@ -81,6 +92,7 @@ def create_app(settings: ScorerSettings) -> faust.App:
         """Score raw events in batches; what fails validation goes to the dead-letter topic."""
         async for events in stream.take_events(settings.batch_size,
                                                within=settings.batch_seconds):
+            scored: list[ScoredEvent] = []
             for event in events:
                 started = time.perf_counter()
                 message = event.message
@@ -94,10 +106,10 @@ def create_app(settings: ScorerSettings) -> faust.App:
                     metrics.scored.labels(outcome.category).inc()
                     metrics.severity.observe(outcome.severity)
                     await scored_topic.send(key=outcome.id.encode(), value=outcome.to_bytes())
-                    for share in country_events(outcome):
-                        await country_topic.send(key=share.country.encode(),
-                                                 value=share.to_bytes())
+                    scored.append(outcome)
                 yield outcome
+            for batch in country_batches(scored):
+                await country_topic.send(key=batch.country.encode(), value=batch.to_bytes())
 
     register_country_index(app, country_topic, risk_topic, load_baselines(), clock=utc_now,
                            refresh_seconds=settings.index_refresh_seconds)

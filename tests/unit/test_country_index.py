@@ -25,6 +25,7 @@ from services.scorer.index.decay import Decayed
 from services.scorer.index.spikes import SpikeConfig, VolumeHistory
 from services.scorer.index.structural import StructuralBaseline
 from shared.schemas import CountryRisk, RiskScores
+from shared.schemas.country_event import CountryEventItem
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -274,3 +275,26 @@ def test_a_record_applies_like_the_event_it_carries() -> None:
     by_call = apply_event(fresh(), political(70), 70, T0, BASELINE, event_id="e1", now=T0 + HOUR)
     assert by_record == by_call
     assert replace(by_record[0], recent_ids=()) != fresh()
+
+
+def test_a_batch_record_equals_its_events_one_by_one_and_a_repeat_counts_nothing() -> None:
+    items = [CountryEventItem(scores=RiskScores(political=p), severity=p,
+                              at=T0 + timedelta(minutes=i), event_id=f"e{i}")
+             for i, p in enumerate((40.0, 70.0, 55.0))]
+    now = T0 + timedelta(minutes=5)
+    one_by_one: CountryIndexState | None = None
+    for item in items:
+        one_by_one, _ = apply_record(one_by_one, CountryEvent(
+            country="PAK", scores=item.scores, severity=item.severity, at=item.at,
+            event_id=item.event_id), BASELINE, now)
+    batch = CountryEvent(kind="batch", country="PAK", at=items[-1].at, items=items)
+    batched, risk = apply_record(None, batch, BASELINE, now)
+    assert one_by_one is not None and risk is not None
+    assert batched.decayed == one_by_one.decayed and batched.recent_ids == one_by_one.recent_ids
+    again, nothing = apply_record(batched, batch, BASELINE, now)
+    assert again == batched and nothing is None  # a redelivered batch changes nothing
+
+
+def test_a_batch_record_needs_items() -> None:
+    with pytest.raises(ValidationError, match="items"):
+        CountryEvent(kind="batch", country="PAK", at=T0)

@@ -43,11 +43,11 @@ async def test_agent_scores_a_raw_event_and_sends_it_on(app: faust.App, sent: Se
     assert isinstance(result, ScoredEvent)
     assert result.id == raw.id and result.category == "regulatory"
     assert sent[0] == (SCORED_EVENTS.name, raw.id.encode(), result.to_bytes())
-    # Then one record per country for the country index, keyed by the country.
+    # Then, per batch, one record per country for the country index, keyed by the country.
     shares = [(topic, key, CountryEvent.from_bytes(value)) for topic, key, value in sent[1:]]
     assert [key for _, key, _ in shares] == [c.encode() for c in result.countries]
-    assert all(topic == SCORER_COUNTRY_EVENTS.name and share.event_id == raw.id
-               for topic, _, share in shares)
+    assert all(topic == SCORER_COUNTRY_EVENTS.name and share.kind == "batch"
+               and [i.event_id for i in share.items] == [raw.id] for topic, _, share in shares)
 
 
 async def test_agent_dead_letters_what_fails_validation(app: faust.App, sent: Sent) -> None:

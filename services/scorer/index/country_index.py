@@ -208,30 +208,26 @@ def refresh(
     return replace(state, published=published, spike_reported_day=reported), risk
 
 
-def apply_event(
+def fold_event(
     state: CountryIndexState,
     scores: Mapping[str, float],
     severity: float,
     at: datetime,
-    baseline: StructuralBaseline | None,
     config: IndexConfig = DEFAULT_CONFIG,
     *,
     event_id: str | None = None,
-    now: datetime | None = None,
-) -> tuple[CountryIndexState, CountryRisk | None]:
+    now: datetime,
+) -> tuple[CountryIndexState, bool]:
     """Fold one scored event (category scores 0–100, severity 0–100, event time ``at``) into the
-    state, evaluated at ``now`` (default ``at``; an ``at`` after ``now`` is clamped to ``now``).
-
-    Returns the new state and the CountryRisk to publish, or None when nothing changed materially.
-    An ``event_id`` already among the remembered ones leaves the state untouched (redelivery).
-    An event with severity 0 carries no risk signal: it is remembered but adds nothing.
-    """
-    now = at if now is None else now
+    state, without deciding what to publish (``refresh`` does that). An ``at`` after ``now`` is
+    clamped to ``now``. Returns the state and whether the event was new: an ``event_id`` already
+    among the remembered ones leaves the state untouched (redelivery). An event with severity 0
+    carries no risk signal: it is remembered but adds nothing."""
     at = min(at, now)
     if event_id is not None:
         digest = id_digest(event_id)
         if digest in state.recent_ids:
-            return state, None
+            return state, False
         remembered = (*state.recent_ids, digest)[-config.remembered_ids:]
         state = replace(state, recent_ids=remembered)
     if severity > 0:
@@ -244,7 +240,25 @@ def apply_event(
                                  config.trend_window + config.snapshot_resolution),
             volume=spikes.observe(state.volume, at, severity, config.spikes),
         )
-    return refresh(state, baseline, now, config)
+    return state, True
+
+
+def apply_event(
+    state: CountryIndexState,
+    scores: Mapping[str, float],
+    severity: float,
+    at: datetime,
+    baseline: StructuralBaseline | None,
+    config: IndexConfig = DEFAULT_CONFIG,
+    *,
+    event_id: str | None = None,
+    now: datetime | None = None,
+) -> tuple[CountryIndexState, CountryRisk | None]:
+    """``fold_event`` then ``refresh``, evaluated at ``now`` (default ``at``): the new state and
+    the CountryRisk to publish, or None when nothing changed materially or the event was seen."""
+    now = at if now is None else now
+    state, fresh = fold_event(state, scores, severity, at, config, event_id=event_id, now=now)
+    return refresh(state, baseline, now, config) if fresh else (state, None)
 
 
 def apply_record(
@@ -255,6 +269,14 @@ def apply_record(
     state = state if state is not None else CountryIndexState(country=record.country)
     if record.kind == "refresh":
         return refresh(state, baseline, now, config)
+    if record.kind == "batch":
+        any_fresh = False
+        for item in record.items:
+            state, fresh = fold_event(state, cast(dict[str, float], item.scores.model_dump()),
+                                      item.severity, item.at, config, event_id=item.event_id,
+                                      now=now)
+            any_fresh = any_fresh or fresh
+        return refresh(state, baseline, now, config) if any_fresh else (state, None)
     scores = cast(dict[str, float], record.scores.model_dump())
     return apply_event(state, scores, record.severity, record.at, baseline, config,
                        event_id=record.event_id, now=now)
