@@ -5,7 +5,7 @@
    aiokafka consume → JSON decode → produce rate measured in the same run on the same broker,
    and their ratio.
 
-    .venv/bin/python bench/scorer_throughput.py [--items 20000]
+    .venv/bin/python bench/scorer_throughput.py [--items 20000] [--workers 1]
 """
 
 from __future__ import annotations
@@ -115,6 +115,7 @@ async def consume_rate(bootstrap: str, topic: str, count: int, relay_to: str | N
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=1, help="Faust worker processes")
     args = parser.parse_args()
 
     print(f"brisk score (offline, 1 process): {offline_rate(args.items):,.0f} items/s")
@@ -122,7 +123,7 @@ def main() -> None:
     logs = Path(tempfile.mkdtemp(prefix="brisk-bench-"))
     port = free_port()
     broker = spawn("tansu", tansu_argv(port), {}, logs, ROOT)
-    scorer = None
+    scorers = []
     try:
         assert wait_for_port(port, 20), "Tansu did not start"
         bootstrap = f"127.0.0.1:{port}"
@@ -132,15 +133,19 @@ def main() -> None:
         raw_rate = asyncio.run(consume_rate(bootstrap, RAW_EVENTS.name, len(values),
                                             relay_to="bench.relay"))
         print(f"raw aiokafka consume→decode→produce: {raw_rate:,.0f} events/s")
-        env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": bootstrap, "BRISK_LOG_LEVEL": "WARNING",
-               "BRISK_SCORER_PORT": str(free_port()), "BRISK_SCORER_DATA_DIR": str(logs / "data"),
-               "BRISK_SCORER_APP_ID": f"bench-{uuid.uuid4().hex[:6]}"}
-        scorer = spawn("scorer", [sys.executable, "-m", "services.scorer"], env, logs, ROOT)
+        app_id = f"bench-{uuid.uuid4().hex[:6]}"
+        for n in range(args.workers):
+            env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": bootstrap, "BRISK_LOG_LEVEL": "WARNING",
+                   "BRISK_SCORER_PORT": str(free_port()),
+                   "BRISK_SCORER_DATA_DIR": str(logs / f"data{n}"), "BRISK_SCORER_APP_ID": app_id}
+            scorers.append(spawn(f"scorer{n}", [sys.executable, "-m", "services.scorer"], env,
+                                 logs, ROOT))
         faust_rate = asyncio.run(consume_rate(bootstrap, SCORED_EVENTS.name, len(values), None))
-        print(f"Faust scorer (score + send, 4 partitions, 1 worker): {faust_rate:,.0f} events/s")
+        print(f"Faust scorer (score + send + country index, 4 partitions, {args.workers} "
+              f"worker(s)): {faust_rate:,.0f} events/s")
         print(f"ratio Faust scorer / raw aiokafka relay: {faust_rate / raw_rate:.2f}")
     finally:
-        if scorer is not None:
+        for scorer in scorers:
             scorer.stop(timeout=15)
         broker.stop(timeout=10)
 
