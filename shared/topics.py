@@ -26,8 +26,8 @@ COUNTRY_RISK = Topic("brisk.country-risk", key="ISO 3166-1 alpha-3", value=Count
 ALERTS = Topic("brisk.alerts", key="alert fingerprint", value=Alert, partitions=4)
 DEAD_LETTER = Topic("brisk.deadletter", key="original key or source", value=DeadLetter, partitions=1)
 
-# Internal to the scorer: one record per (scored event, country), keyed by country, so the
-# country index table is updated on a stream keyed by its own key.
+# Internal to the scorer: one record per (scoring batch, country), keyed by country, so the
+# country index table is updated on a stream keyed by its own key, once per batch.
 SCORER_COUNTRY_EVENTS = Topic("brisk.scorer.country-events", key="ISO 3166-1 alpha-3",
                               value=CountryEvent, partitions=4)
 
