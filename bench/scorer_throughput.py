@@ -46,10 +46,12 @@ class Discard(io.StringIO):
 def offline_rate(items: int) -> float:
     from brisk.score_command import run_score
 
-    lines = DEV.read_text().splitlines()
+    rows = [json.loads(line) for line in DEV.read_text().splitlines()]
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
         for i in range(items):
-            handle.write(lines[i % len(lines)] + "\n")
+            # A distinct id per item: a repeated id would let clustering skip its work.
+            row = {**rows[i % len(rows)], "id": f"bench-{i}"}
+            handle.write(json.dumps(row) + "\n")
     run_score(handle.name, "jsonl", Discard())  # warm-up: data files, caches
     started = time.perf_counter()
     run_score(handle.name, "jsonl", Discard())
