@@ -11,11 +11,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol, TypeVar
 
+from pydantic import ValidationError
+
 from services.ingest.sources.base import Document
-from shared.dlq import InvalidEvent
-from shared.schemas import RawEvent
+from shared.dlq import InvalidEvent, reason_from_validation
+from shared.ids import event_id
+from shared.schemas import EventKind, FieldValue, RawEvent
 
 T = TypeVar("T")
 
@@ -56,3 +60,30 @@ def json_lines(
             if value is not None:
                 values.append(value)
     return values, rejected, len(lines)
+
+
+def document_event(
+    doc: Document,
+    *,
+    kind: EventKind,
+    native_id: str,
+    title: str,
+    summary: str,
+    url: str | None,
+    published_at: datetime | None,
+    language: str | None,
+    fields: dict[str, FieldValue],
+) -> RawEvent:
+    """The RawEvent for one item of ``doc``: id from the feed and the item's native id, dated by
+    the item, or by the fetch when it has no date (then ``published_at_inferred``). A value the
+    contract refuses raises ``InvalidEvent`` naming the field."""
+    if published_at is None:
+        fields["published_at_inferred"] = True
+    try:
+        return RawEvent(
+            id=event_id(doc.feed, native_id), kind=kind, source=doc.feed, native_id=native_id,
+            title=title, summary=summary, url=url, published_at=published_at or doc.fetched_at,
+            fetched_at=doc.fetched_at, language=language, fields=fields,
+        )
+    except ValidationError as exc:
+        raise InvalidEvent(reason_from_validation(exc)) from exc

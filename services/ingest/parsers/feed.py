@@ -16,14 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import feedparser
-from pydantic import ValidationError
 
-from services.ingest.parsers.base import Parsed, Rejected
+from services.ingest.parsers.base import Parsed, Rejected, document_event
 from services.ingest.parsers.dates import parse_localised_rfc822
 from services.ingest.parsers.xml_safety import refuse_unsafe_xml
 from services.ingest.sources.base import Document
-from shared.dlq import InvalidEvent, reason_from_validation
-from shared.ids import event_id
+from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
 
 # feedparser signals recoverable quirks with these exception types; anything else means broken XML.
@@ -68,24 +66,11 @@ def entry_to_event(
     tags = [t.get("term") for t in entry.get("tags", []) if t.get("term")]
     if tags:
         fields["tags"] = "; ".join(tags)[:1000]
-    if not published:
-        fields["published_at_inferred"] = True
-    try:
-        return RawEvent(
-            id=event_id(doc.feed, native),
-            kind="news",
-            source=doc.feed,
-            native_id=native,
-            title=title,
-            summary=_text(entry.get("summary", ""))[:20000],
-            url=link,
-            published_at=published or doc.fetched_at,
-            fetched_at=doc.fetched_at,
-            language=entry.get("language") or language,
-            fields=fields,
-        )
-    except ValidationError as exc:
-        raise InvalidEvent(reason_from_validation(exc)) from exc
+    return document_event(
+        doc, kind="news", native_id=native, title=title,
+        summary=_text(entry.get("summary", ""))[:20000], url=link, published_at=published,
+        language=entry.get("language") or language, fields=fields,
+    )
 
 
 def _text(markup: str) -> str:

@@ -18,16 +18,14 @@ from __future__ import annotations
 import math
 import re
 import string
+from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import unquote, urlsplit
 
-from pydantic import ValidationError
-
-from services.ingest.parsers.base import Parsed, Rejected
+from services.ingest.parsers.base import Parsed, Rejected, document_event
 from services.ingest.parsers.gdelt_codes import fips_to_iso3, root_code_phrase
 from services.ingest.sources.base import Document
-from shared.dlq import InvalidEvent, reason_from_validation
-from shared.ids import event_id
+from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
 from shared.schemas.raw_event import FieldValue
 
@@ -55,11 +53,18 @@ _SLUG_SEPARATORS = re.compile(r"[-_.+,;:!\s]+")
 
 
 def parse_gdelt_export(doc: Document) -> Parsed:
+    return parse_table(doc, len(COLUMNS), "GDELT 2.0 event export", row_to_event)
+
+
+def parse_table(
+    doc: Document, width: int, what: str, to_event: Callable[[bytes, Document], RawEvent]
+) -> Parsed:
+    """Every row of a GDELT table as an event; a row ``to_event`` refuses is rejected."""
     events: list[RawEvent] = []
     rejected: list[Rejected] = []
-    for number, line in table_rows(doc.body, len(COLUMNS), "GDELT 2.0 event export"):
+    for number, line in table_rows(doc.body, width, what):
         try:
-            events.append(row_to_event(line, doc))
+            events.append(to_event(line, doc))
         except InvalidEvent as exc:
             rejected.append(Rejected(f"row {number}: {exc.reason}", line))
     return Parsed(events, rejected)
@@ -106,22 +111,12 @@ def row_to_event(line: bytes, doc: Document) -> RawEvent:
     fields = _fields(row)
     if url and not is_url:
         fields["gdelt_source_citation"] = url[:_FIELD_TEXT]  # the codebook allows a citation
-    try:
-        return RawEvent(
-            id=event_id(doc.feed, native),
-            kind="news",
-            source=doc.feed,
-            native_id=native,
-            title=_title(row),
-            summary=slug_headline(url) if is_url else "",
-            url=url if is_url else None,
-            published_at=parse_gdelt_time("DATEADDED", row["DATEADDED"]),
-            fetched_at=doc.fetched_at,
-            language=None,
-            fields=fields,
-        )
-    except ValidationError as exc:
-        raise InvalidEvent(reason_from_validation(exc)) from exc
+    return document_event(
+        doc, kind="news", native_id=native, title=_title(row),
+        summary=slug_headline(url) if is_url else "", url=url if is_url else None,
+        published_at=parse_gdelt_time("DATEADDED", row["DATEADDED"]), language=None,
+        fields=fields,
+    )
 
 
 def slug_headline(url: str) -> str:

@@ -18,14 +18,12 @@ import re
 from collections.abc import Iterable
 
 import pycountry
-from pydantic import ValidationError
 
-from services.ingest.parsers.base import Parsed, Rejected
-from services.ingest.parsers.gdelt import parse_gdelt_time, slug_headline, split_row, table_rows
+from services.ingest.parsers.base import Parsed, document_event
+from services.ingest.parsers.gdelt import parse_gdelt_time, parse_table, slug_headline, split_row
 from services.ingest.parsers.gdelt_codes import fips_to_iso3
 from services.ingest.sources.base import Document
-from shared.dlq import InvalidEvent, reason_from_validation
-from shared.ids import event_id
+from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
 from shared.schemas.raw_event import FieldValue
 
@@ -48,14 +46,7 @@ _TITLE_TEXT = 500
 
 
 def parse_gdelt_gkg(doc: Document) -> Parsed:
-    events: list[RawEvent] = []
-    rejected: list[Rejected] = []
-    for number, line in table_rows(doc.body, len(GKG_COLUMNS), "GDELT GKG 2.1 file"):
-        try:
-            events.append(gkg_row_to_event(line, doc))
-        except InvalidEvent as exc:
-            rejected.append(Rejected(f"row {number}: {exc.reason}", line))
-    return Parsed(events, rejected)
+    return parse_table(doc, len(GKG_COLUMNS), "GDELT GKG 2.1 file", gkg_row_to_event)
 
 
 def gkg_row_to_event(line: bytes, doc: Document) -> RawEvent:
@@ -86,22 +77,12 @@ def gkg_row_to_event(line: bytes, doc: Document) -> RawEvent:
     }
     if not url and document:
         fields["gdelt_source_citation"] = document[:300]
-    try:
-        return RawEvent(
-            id=event_id(doc.feed, record),
-            kind="news",
-            source=doc.feed,
-            native_id=record,
-            title=title[:_TITLE_TEXT],
-            summary=slug if page_title and slug != page_title else "",
-            url=url,
-            published_at=parse_gdelt_time("DATE", row["DATE"]),
-            fetched_at=doc.fetched_at,
-            language=_language(row["TranslationInfo"]),
-            fields=fields,
-        )
-    except ValidationError as exc:
-        raise InvalidEvent(reason_from_validation(exc)) from exc
+    return document_event(
+        doc, kind="news", native_id=record, title=title[:_TITLE_TEXT],
+        summary=slug if page_title and slug != page_title else "", url=url,
+        published_at=parse_gdelt_time("DATE", row["DATE"]),
+        language=_language(row["TranslationInfo"]), fields=fields,
+    )
 
 
 def _page_title(extras: str) -> str:

@@ -16,12 +16,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
-from services.ingest.parsers.base import Parsed, Rejected
+from services.ingest.parsers.base import Parsed, Rejected, document_event
 from services.ingest.sources.base import Document
-from shared.dlq import InvalidEvent, reason_from_validation
-from shared.ids import event_id
+from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
 
 Fields = dict[str, str | int | float | bool | None]
@@ -92,24 +89,9 @@ def _event(
     doc: Document, native_id: str, title: str, summary: str, url: str | None,
     published: datetime | None, fields: Fields,
 ) -> RawEvent:
-    if published is None:
-        fields["published_at_inferred"] = True
-    try:
-        return RawEvent(
-            id=event_id(doc.feed, native_id),
-            kind="policy",
-            source=doc.feed,
-            native_id=native_id,
-            title=title[:2000],
-            summary=summary[:MAX_SUMMARY],
-            url=url,
-            published_at=published or doc.fetched_at,
-            fetched_at=doc.fetched_at,
-            language="en",
-            fields=fields,
-        )
-    except ValidationError as exc:
-        raise InvalidEvent(reason_from_validation(exc)) from exc
+    return document_event(doc, kind="policy", native_id=native_id, title=title[:2000],
+                          summary=summary[:MAX_SUMMARY], url=url, published_at=published,
+                          language="en", fields=fields)
 
 
 def _each(

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from pydantic import ValidationError
-
-from services.ingest.parsers.base import Rejected, json_lines
+from services.ingest.parsers.base import Rejected, document_event, json_lines
 from services.ingest.sanctions.model import Designation, Snapshot, changed_fields
 from services.ingest.sanctions.opensanctions import (
     designation_from_ftm,
@@ -24,8 +22,7 @@ from services.ingest.sanctions.opensanctions import (
 )
 from services.ingest.sanctions.presentation import change_summary, change_title, list_url
 from services.ingest.sources.base import Document
-from shared.dlq import InvalidEvent, reason_from_validation
-from shared.ids import event_id
+from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
 
 ChangeKind = Literal["added", "removed", "changed"]
@@ -146,24 +143,14 @@ def change_to_event(change: Change, doc: Document) -> RawEvent:
         fields["reference"] = designation.reference
     if designation.listed_on:
         fields["listed_on"] = designation.listed_on
-    if change.observed_at is None:
-        fields["published_at_inferred"] = True
-    try:
-        return RawEvent(
-            id=event_id(doc.feed, native_id),
-            kind="policy",
-            source=doc.feed,
-            native_id=native_id,
-            title=change_title(change.kind, designation, change.changed_fields),
-            summary=change_summary(change.kind, designation, change.previous),
-            url=list_url(designation),
-            published_at=change.observed_at or doc.fetched_at,
-            fetched_at=doc.fetched_at,
-            language="en",
-            fields=fields,
-        )
-    except ValidationError as exc:  # only a name of thousands of characters could get here
-        raise InvalidEvent(reason_from_validation(exc)) from exc
+    # Only a name of thousands of characters could fail the contract here.
+    return document_event(
+        doc, kind="policy", native_id=native_id,
+        title=change_title(change.kind, designation, change.changed_fields),
+        summary=change_summary(change.kind, designation, change.previous),
+        url=list_url(designation), published_at=change.observed_at, language="en",
+        fields=fields,
+    )
 
 
 def _id_order(entity_id: str) -> tuple[int, str]:
