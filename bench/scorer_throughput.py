@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -114,13 +115,50 @@ async def consume_rate(bootstrap: str, topic: str, count: int, relay_to: str | N
     return seen / (last - first)
 
 
+def scoring_time(port: int) -> tuple[float, float]:
+    """(seconds, events) of ``brisk_scorer_score_seconds`` from a worker's /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    values = {}
+    for line in text.splitlines():
+        if line.startswith(("brisk_scorer_score_seconds_sum", "brisk_scorer_score_seconds_count")):
+            name, value = line.rsplit(" ", 1)
+            values[name.split("{")[0]] = float(value)
+    return (values.get("brisk_scorer_score_seconds_sum", 0.0),
+            values.get("brisk_scorer_score_seconds_count", 0.0))
+
+
+def wait_until_healthy(ports: list[int], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    pending = list(ports)
+    while pending and time.monotonic() < deadline:
+        for port in list(pending):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
+                    pending.remove(port)
+            except OSError:
+                pass
+        time.sleep(0.5)
+    return not pending
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20_000)
     parser.add_argument("--workers", type=int, default=1, help="Faust worker processes")
+    parser.add_argument("--only", choices=("offline", "stream"), help="run one half")
     args = parser.parse_args()
 
-    print(f"brisk score (offline, 1 process): {offline_rate(args.items):,.0f} items/s")
+    if args.only != "stream":
+        print(f"brisk score (offline, 1 process): {offline_rate(args.items):,.0f} items/s")
+    if args.only == "offline":
+        return
 
     logs = Path(tempfile.mkdtemp(prefix="brisk-bench-"))
     port = free_port()
@@ -131,21 +169,32 @@ def main() -> None:
         bootstrap = f"127.0.0.1:{port}"
         asyncio.run(ensure_topics(bootstrap))
         values = raw_events(args.items)
-        asyncio.run(produce(bootstrap, RAW_EVENTS.name, values))
-        raw_rate = asyncio.run(consume_rate(bootstrap, RAW_EVENTS.name, len(values),
+        asyncio.run(produce(bootstrap, "bench.raw", values))
+        raw_rate = asyncio.run(consume_rate(bootstrap, "bench.raw", len(values),
                                             relay_to="bench.relay"))
         print(f"raw aiokafka consume→decode→produce: {raw_rate:,.0f} events/s")
         app_id = f"bench-{uuid.uuid4().hex[:6]}"
-        for n in range(args.workers):
+        ports = [free_port() for _ in range(args.workers)]
+        for n, web_port in enumerate(ports):
             env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": bootstrap, "BRISK_LOG_LEVEL": "WARNING",
-                   "BRISK_SCORER_PORT": str(free_port()),
+                   "BRISK_SCORER_PORT": str(web_port),
                    "BRISK_SCORER_DATA_DIR": str(logs / f"data{n}"), "BRISK_SCORER_APP_ID": app_id}
             scorers.append(spawn(f"scorer{n}", [sys.executable, "-m", "services.scorer"], env,
                                  logs, ROOT))
+        # Sustained means after start-up: every worker has its partitions before events arrive,
+        # so no group rebalance falls inside the measurement.
+        assert wait_until_healthy(ports, 120), "the scorer workers did not become healthy"
+        cpu_before = [cpu_seconds(s.pid) for s in scorers]
+        asyncio.run(produce(bootstrap, RAW_EVENTS.name, values))
         faust_rate = asyncio.run(consume_rate(bootstrap, SCORED_EVENTS.name, len(values), None))
         print(f"Faust scorer (score + send + country index, 4 partitions, {args.workers} "
               f"worker(s)): {faust_rate:,.0f} events/s")
         print(f"ratio Faust scorer / raw aiokafka relay: {faust_rate / raw_rate:.2f}")
+        for n, web_port in enumerate(ports):
+            spent, count = scoring_time(web_port)
+            cpu = cpu_seconds(scorers[n].pid) - cpu_before[n]
+            print(f"worker {n}: {count:,.0f} events; CPU {cpu / max(count, 1) * 1e6:,.0f} µs/event,"
+                  f" of which decode + score {spent / max(count, 1) * 1e6:,.0f} µs")
     finally:
         for scorer in scorers:
             scorer.stop(timeout=15)
