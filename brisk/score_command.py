@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from brisk.evaluate import Pair, report
 from brisk.score_input import FEED_FORMATS, Item, feed_items, jsonl_items, utc_now
 from services.scorer.factory import build_scorer
@@ -53,7 +55,8 @@ def run_score(source: str, fmt: str, out: IO[str]) -> int:
             out.write(json.dumps({"id": item.id, "error": item.error}) + "\n")
             continue
         record = output_record(item.id, scorer(item.event, now))
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        # orjson: a third of the time json.dumps takes; UTF-8 as written, like ensure_ascii=False.
+        out.write(orjson.dumps(record).decode() + "\n")
     return 0
 
 

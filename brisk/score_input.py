@@ -9,12 +9,12 @@ the stream.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from shared.country_codes import fips_to_iso3
@@ -83,10 +83,10 @@ def jsonl_items(lines: Iterator[str], now: datetime) -> Iterator[Item]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = orjson.loads(line)
             if not isinstance(data, dict):
                 raise ValueError("a JSON object is required")
-        except ValueError as exc:
+        except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
             yield Item(number, None, error=f"line {number}: not a JSON object: {exc}")
             continue
         given = data.get("id")

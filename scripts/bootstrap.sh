@@ -19,3 +19,5 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   echo "$want" > "$stamp"
 fi
+# The scorer's hot path as C extensions (mypyc); a no-op when the build matches the sources.
+.venv/bin/python scripts/compile_scorer.py

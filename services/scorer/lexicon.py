@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
+from services.scorer.data_files import LEXICON
 from services.scorer.text import tokens
 from shared.schemas import RiskCategory
 
-DEFAULT_LEXICON = Path(__file__).parent / "data" / "lexicon.json"
+DEFAULT_LEXICON = LEXICON
 CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain")
 
 
@@ -28,8 +29,9 @@ class Owner:
     categories: tuple[RiskCategory, ...]
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
+    """Tokens ``[start, end)`` matched a phrase of these owners (a NamedTuple: built per match)."""
+
     start: int
     end: int
     owners: tuple[Owner, ...]
@@ -42,22 +44,21 @@ class PhraseIndex:
     by_first: dict[str, list[tuple[list[str], tuple[Owner, ...]]]]
 
     def matches(self, toks: list[str]) -> list[Match]:
-        found: list[Match] = []
+        """Non-overlapping matches, left to right, each the longest phrase at its position."""
         by_first = self.by_first
-        i, n = 0, len(toks)
-        while i < n:
-            options = by_first.get(toks[i])
-            if options is not None:
-                for phrase, owners in options:
-                    length = len(phrase)
-                    if length == 1 or toks[i:i + length] == phrase:
-                        found.append(Match(i, i + length, owners))
-                        i += length
-                        break
-                else:
-                    i += 1
-            else:
-                i += 1
+        if by_first.keys().isdisjoint(toks):
+            return []
+        found: list[Match] = []
+        free = 0  # first token not yet inside a match
+        for i in [i for i, token in enumerate(toks) if token in by_first]:
+            if i < free:
+                continue
+            for phrase, owners in by_first[toks[i]]:
+                length = len(phrase)
+                if length == 1 or toks[i:i + length] == phrase:
+                    found.append(Match(i, i + length, owners))
+                    free = i + length
+                    break
         return found
 
 

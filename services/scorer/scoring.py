@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 
 from services.scorer.features.source_features import SourceWeights, source_features
 from services.scorer.features.text_features import event_text_features
@@ -56,17 +57,27 @@ CORROBORATION_DECAY = 0.35
 
 def combine(explanations: list[Explanation]) -> list[Explanation]:
     """Features with their effective weights (diminishing per category); modifiers unchanged."""
+    grouped: dict[str, tuple[list[Explanation], list[Explanation]]] = {c: ([], []) for c in TIE_ORDER}
+    for explanation in explanations:
+        features, others = grouped[explanation.category]
+        if explanation.weight > 0 and not explanation.feature.startswith("modifier:"):
+            features.append(explanation)
+        else:
+            others.append(explanation)
     combined: list[Explanation] = []
     for category in TIE_ORDER:
-        mine = [e for e in explanations if e.category == category]
-        positive = sorted((e for e in mine if e.weight > 0 and not e.feature.startswith(
-            "modifier:")), key=lambda e: e.weight, reverse=True)
-        for rank, explanation in enumerate(positive):
-            factor = CORROBORATION_DECAY ** rank
-            combined.append(explanation if rank == 0 else explanation.model_copy(
-                update={"weight": round(explanation.weight * factor, 2)}))
-        combined += [e for e in mine if e not in positive]
+        features, others = grouped[category]
+        features.sort(key=_weight, reverse=True)
+        for rank, explanation in enumerate(features):
+            combined.append(explanation if rank == 0 else Explanation(
+                category=explanation.category, feature=explanation.feature,
+                weight=round(explanation.weight * CORROBORATION_DECAY ** rank, 2),
+                evidence=explanation.evidence))
+        combined += others
     return combined
+
+
+_weight = attrgetter("weight")
 
 
 def category_scores(explanations: list[Explanation]) -> RiskScores:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-@lru_cache(maxsize=65536)
 def stem(token: str) -> str:
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
@@ -50,8 +48,22 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text).replace("'s ", " "))
 
 
+# Word → stem, for the words seen so far. News vocabulary is Zipfian, so nearly every token is a
+# dict hit (cheaper than an lru_cache call); emptied when full, which bounds memory.
+_STEMS: dict[str, str] = {}
+_STEMS_MAX = 1 << 16
+
+
+def _stem_and_remember(word: str) -> str:
+    if len(_STEMS) >= _STEMS_MAX:
+        _STEMS.clear()
+    result = _STEMS[word] = stem(word)
+    return result
+
+
 def stems(raw_words: list[str]) -> list[str]:
-    return [stem(w) for w in raw_words]
+    known = _STEMS.get
+    return [known(w) or _stem_and_remember(w) for w in raw_words]
 
 
 def tokens(text: str) -> list[str]:

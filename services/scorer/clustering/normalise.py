@@ -21,7 +21,9 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_VOCABULARY = Path(__file__).parent / "vocabulary.json"
+from services.scorer.data_files import CLUSTER_VOCABULARY
+
+DEFAULT_VOCABULARY = CLUSTER_VOCABULARY
 
 _WIRE_PREFIX = re.compile(
     r"^\s*(?:(?:update|refile|corrected|correction|rpt|wrapup|repeat)\s*\d*\s*[-:\u2013\u2014]\s*)+",

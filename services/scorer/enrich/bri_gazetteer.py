@@ -17,11 +17,12 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from services.scorer.data_files import BRI_GAZETTEER
 from services.scorer.enrich.country_data import GazetteerDataError, known_iso3
 from services.scorer.enrich.ngram_index import Match, NgramIndex, char_spans, fold, name_key, tokenize
 from shared.schemas import Entity
 
-DEFAULT_BRI_DATA = Path(__file__).resolve().parent.parent / "data" / "bri_gazetteer.json"
+DEFAULT_BRI_DATA = BRI_GAZETTEER
 
 BriKind = Literal["project", "corridor", "port", "chokepoint", "crossing", "park"]
 EntityKind = Literal["country", "project", "corridor", "port", "chokepoint", "organisation", "vessel"]

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
+from services.scorer.data_files import COUNTRY_ALIASES
 from services.scorer.enrich.country_data import ContextWords, LowercaseRule, load_country_data
 from services.scorer.enrich.country_vocabulary import (
     PLACE_KINDS,
@@ -24,7 +25,7 @@ from services.scorer.enrich.country_vocabulary import (
 )
 from services.scorer.enrich.ngram_index import Match, NgramIndex, char_spans, tokenize
 
-DEFAULT_COUNTRY_DATA = Path(__file__).resolve().parent.parent / "data" / "country_aliases.json"
+DEFAULT_COUNTRY_DATA = COUNTRY_ALIASES
 
 
 class CountryMention(NamedTuple):

@@ -34,9 +34,9 @@ def event_text_features(title: str, summary: str, lexicon: Lexicon) -> list[Expl
     have = {e.feature.split(":")[0] for e in found}
     for extra in text_features(summary, lexicon):
         if extra.feature.split(":")[0] not in have:
-            found.append(extra.model_copy(update={
-                "weight": round(extra.weight * lexicon.summary_factor, 2),
-                "feature": f"{extra.feature}:summary"}))
+            found.append(Explanation(category=extra.category, feature=f"{extra.feature}:summary",
+                                     weight=round(extra.weight * lexicon.summary_factor, 2),
+                                     evidence=extra.evidence))
     return found
 
 
