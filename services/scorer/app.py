@@ -24,6 +24,7 @@ from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.process import Origin, process_raw
+from services.scorer.publish import Publisher, producer_publisher
 from services.scorer.settings import ScorerSettings
 from shared.clock import utc_now
 from shared.metrics import new_registry, render
@@ -51,7 +52,9 @@ def country_batches(scored: list[ScoredEvent]) -> list[CountryEvent]:
                          items=shares) for country, shares in items.items()]
 
 
-def create_app(settings: ScorerSettings) -> faust.App:
+def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> faust.App:
+    """``publisher``: where scored events, dead letters and country events go (default: the
+    app's producer)."""
     tansu_offsets.install()
     score = build_scorer(settings.lexicon_path)
     registry = new_registry()
@@ -82,16 +85,19 @@ def create_app(settings: ScorerSettings) -> faust.App:
                          value_serializer="raw", partitions=partitions)
 
     raw_events = raw_topic(RAW_EVENTS.name)
-    scored_topic = raw_topic(SCORED_EVENTS.name)
-    dead_letter_topic = raw_topic(DEAD_LETTER.name)
+    publish = publisher or producer_publisher(app, metrics.send_failures)
     country_topic = raw_topic(SCORER_COUNTRY_EVENTS.name, SCORER_COUNTRY_EVENTS.partitions)
     risk_topic = raw_topic(COUNTRY_RISK.name)
 
     @app.agent(raw_events, name="score_events")
     async def score_events(stream: Any) -> Any:
-        """Score raw events in batches; what fails validation goes to the dead-letter topic."""
+        """Score raw events in batches; what fails validation goes to the dead-letter topic.
+
+        Yields once per batch, its outcomes in order: a yield per event would cost Faust's
+        reply and sink handling per event."""
         async for events in stream.take_events(settings.batch_size,
                                                within=settings.batch_seconds):
+            outcomes: list[ScoredEvent | DeadLetter] = []
             scored: list[ScoredEvent] = []
             for event in events:
                 started = time.perf_counter()
@@ -101,15 +107,16 @@ def create_app(settings: ScorerSettings) -> faust.App:
                 metrics.score_seconds.observe(time.perf_counter() - started)
                 if isinstance(outcome, DeadLetter):
                     metrics.invalid.inc()
-                    await dead_letter_topic.send(key=event.key, value=outcome.to_bytes())
+                    await publish(DEAD_LETTER.name, event.key, outcome.to_bytes())
                 else:
                     metrics.scored.labels(outcome.category).inc()
                     metrics.severity.observe(outcome.severity)
-                    await scored_topic.send(key=outcome.id.encode(), value=outcome.to_bytes())
+                    await publish(SCORED_EVENTS.name, outcome.id.encode(), outcome.to_bytes())
                     scored.append(outcome)
-                yield outcome
+                outcomes.append(outcome)
             for batch in country_batches(scored):
-                await country_topic.send(key=batch.country.encode(), value=batch.to_bytes())
+                await publish(SCORER_COUNTRY_EVENTS.name, batch.country.encode(), batch.to_bytes())
+            yield outcomes
 
     register_country_index(app, country_topic, risk_topic, load_baselines(), clock=utc_now,
                            refresh_seconds=settings.index_refresh_seconds)

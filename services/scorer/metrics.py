@@ -13,6 +13,7 @@ class ScorerMetrics:
     invalid: Counter
     severity: Histogram
     score_seconds: Histogram
+    send_failures: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ScorerMetrics:
@@ -38,6 +39,11 @@ class ScorerMetrics:
                 "brisk_scorer_score_seconds",
                 "Time to decode and score one event",
                 buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1),
+                registry=registry,
+            ),
+            send_failures=Counter(
+                "brisk_scorer_send_failures_total",
+                "Records (scored events, dead letters, country events) the producer failed to deliver",
                 registry=registry,
             ),
         )
