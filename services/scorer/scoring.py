@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from operator import attrgetter
 
+from services.scorer.features.reason import Reason
 from services.scorer.features.source_features import SourceWeights, source_features
 from services.scorer.features.text_features import event_text_features
 from services.scorer.lexicon import Lexicon
-from shared.schemas import Entity, Explanation, RawEvent, RiskCategory, RiskScores, ScoredEvent
+from shared.schemas import Entity, RawEvent, RiskCategory, ScoredEvent
 
 TIE_ORDER: tuple[RiskCategory, ...] = ("regulatory", "supply_chain", "political")
 
@@ -55,24 +56,23 @@ def scoring_text(raw: RawEvent) -> tuple[str, str]:
 CORROBORATION_DECAY = 0.35
 
 
-def combine(explanations: list[Explanation]) -> list[Explanation]:
+def combine(explanations: list[Reason]) -> list[Reason]:
     """Features with their effective weights (diminishing per category); modifiers unchanged."""
-    grouped: dict[str, tuple[list[Explanation], list[Explanation]]] = {c: ([], []) for c in TIE_ORDER}
+    grouped: dict[str, tuple[list[Reason], list[Reason]]] = {c: ([], []) for c in TIE_ORDER}
     for explanation in explanations:
         features, others = grouped[explanation.category]
         if explanation.weight > 0 and not explanation.feature.startswith("modifier:"):
             features.append(explanation)
         else:
             others.append(explanation)
-    combined: list[Explanation] = []
+    combined: list[Reason] = []
     for category in TIE_ORDER:
         features, others = grouped[category]
         features.sort(key=_weight, reverse=True)
         for rank, explanation in enumerate(features):
-            combined.append(explanation if rank == 0 else Explanation(
-                category=explanation.category, feature=explanation.feature,
-                weight=round(explanation.weight * CORROBORATION_DECAY ** rank, 2),
-                evidence=explanation.evidence))
+            combined.append(explanation if rank == 0 else Reason(
+                explanation.category, explanation.feature,
+                round(explanation.weight * CORROBORATION_DECAY ** rank, 2), explanation.evidence))
         combined += others
     return combined
 
@@ -80,16 +80,16 @@ def combine(explanations: list[Explanation]) -> list[Explanation]:
 _weight = attrgetter("weight")
 
 
-def category_scores(explanations: list[Explanation]) -> RiskScores:
-    totals = {c: 0.0 for c in TIE_ORDER}
+def category_scores(explanations: list[Reason]) -> dict[RiskCategory, float]:
+    totals: dict[RiskCategory, float] = {c: 0.0 for c in TIE_ORDER}
     for explanation in explanations:
         totals[explanation.category] += explanation.weight
-    return RiskScores(**{c: round(min(100.0, max(0.0, v)), 2) for c, v in totals.items()})
+    return {c: round(min(100.0, max(0.0, v)), 2) for c, v in totals.items()}
 
 
-def dominant(scores: RiskScores, threshold: float) -> tuple[RiskCategory | None, float]:
-    best = max(TIE_ORDER, key=lambda c: (getattr(scores, c), -TIE_ORDER.index(c)))
-    value = float(getattr(scores, best))
+def dominant(scores: dict[RiskCategory, float], threshold: float) -> tuple[RiskCategory | None, float]:
+    best = max(TIE_ORDER, key=lambda c: (scores[c], -TIE_ORDER.index(c)))
+    value = scores[best]
     return (best if value >= threshold else None), value
 
 
@@ -112,7 +112,7 @@ class ScoringEngine:
     weights: SourceWeights
     enrich: Enricher
 
-    def explain(self, raw: RawEvent) -> list[Explanation]:
+    def explain(self, raw: RawEvent) -> list[Reason]:
         headline, body = scoring_text(raw)
         return combine(event_text_features(headline, body, self.lexicon)
                        + source_features(raw, self.weights))
@@ -133,7 +133,7 @@ class ScoringEngine:
             severity=severity,
             confidence=corroborated(self.weights.reliability(raw), story.sources),
             category=category or "none",
-            explanations=explanations,
+            explanations=[reason.as_explanation() for reason in explanations],
             cluster_id=story.cluster_id,
             scored_at=now,
             scorer_version=self.lexicon.version,

@@ -74,3 +74,8 @@ def test_a_stale_build_that_cannot_be_removed_fails_the_import_loudly(
 
 def test_the_hot_modules_are_real_modules_of_this_repository() -> None:
     assert all((compiled.ROOT / module).is_file() for module in HOT_MODULES)
+
+
+def test_no_hot_module_locates_files_by_its_own_path() -> None:
+    """A compiled module's ``__file__`` is where it was compiled: data paths live in data_files."""
+    assert [m for m in HOT_MODULES if "__file__" in (compiled.ROOT / m).read_text()] == []

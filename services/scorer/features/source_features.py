@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from shared.schemas import Explanation, FieldValue, RawEvent, RiskCategory
+from services.scorer.data_files import SOURCE_FEATURES
+from services.scorer.features.reason import Reason
+from shared.schemas import FieldValue, RawEvent, RiskCategory
 
-DEFAULT_SOURCE_FEATURES = Path(__file__).resolve().parent.parent / "data" / "source_features.json"
+DEFAULT_SOURCE_FEATURES = SOURCE_FEATURES
 
 
 @dataclass(frozen=True)
@@ -39,9 +41,8 @@ class SourceWeights:
         return float(table["kinds"].get(event.kind, table["default"]))
 
 
-def _explain(category: str, feature: str, weight: float, evidence: str) -> Explanation:
-    return Explanation(category=cast(RiskCategory, category), feature=feature, weight=weight,
-                       evidence=evidence[:1000])
+def _explain(category: str, feature: str, weight: float, evidence: str) -> Reason:
+    return Reason(cast(RiskCategory, category), feature, float(weight), evidence[:1000])
 
 
 def _num(fields: dict[str, FieldValue], key: str) -> float | None:
@@ -54,8 +55,8 @@ def _num(fields: dict[str, FieldValue], key: str) -> float | None:
         return None
 
 
-def gdelt_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Explanation]:
-    found: list[Explanation] = []
+def gdelt_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Reason]:
+    found: list[Reason] = []
     root = str(fields.get("gdelt_event_root_code") or "").zfill(2)
     code = str(fields.get("gdelt_event_code") or "")
     spec = w.raw["cameo_event"].get(code) or w.raw["cameo_root"].get(root)
@@ -76,7 +77,7 @@ def gdelt_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Expl
     return found
 
 
-def policy_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Explanation]:
+def policy_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Reason]:
     change = fields.get("change")
     if isinstance(change, str) and change in w.raw["sanctions_change"]:
         programmes = fields.get("programmes") or "unspecified programme"
@@ -91,8 +92,8 @@ def policy_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Exp
     return []
 
 
-def shipping_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Explanation]:
-    found: list[Explanation] = []
+def shipping_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[Reason]:
+    found: list[Reason] = []
     signal = fields.get("signal")
     if isinstance(signal, str) and signal in w.raw["ais_signal"]:
         measure, baseline = _num(fields, "measure"), _num(fields, "baseline")
@@ -117,7 +118,7 @@ def shipping_features(fields: dict[str, FieldValue], w: SourceWeights) -> list[E
     return found
 
 
-def source_features(event: RawEvent, w: SourceWeights) -> list[Explanation]:
+def source_features(event: RawEvent, w: SourceWeights) -> list[Reason]:
     fields = event.fields
     if "gdelt_event_root_code" in fields or "gdelt_event_code" in fields:
         return gdelt_features(fields, w)

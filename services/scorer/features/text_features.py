@@ -8,9 +8,10 @@ that already have a feature: "killed" raises a conflict or a disaster, it is not
 
 from __future__ import annotations
 
+from services.scorer.features.reason import Reason
 from services.scorer.lexicon import Lexicon, Match
 from services.scorer.text import stems, words
-from shared.schemas import Explanation, RiskCategory
+from shared.schemas import RiskCategory
 
 BAN_FEATURE = "bans_and_censorship"
 
@@ -24,7 +25,7 @@ def _private_actor_before(toks: list[str], start: int, lexicon: Lexicon) -> bool
     return any(t in lexicon.private_actors for t in toks[max(0, start - 3):start])
 
 
-def event_text_features(title: str, summary: str, lexicon: Lexicon) -> list[Explanation]:
+def event_text_features(title: str, summary: str, lexicon: Lexicon) -> list[Reason]:
     """Title features at full weight; a summary adds only features the title lacks, at
     ``summary_factor`` of their weight — the headline says what the story is about, a long
     summary mentions much that it is not about."""
@@ -34,17 +35,16 @@ def event_text_features(title: str, summary: str, lexicon: Lexicon) -> list[Expl
     have = {e.feature.split(":")[0] for e in found}
     for extra in text_features(summary, lexicon):
         if extra.feature.split(":")[0] not in have:
-            found.append(Explanation(category=extra.category, feature=f"{extra.feature}:summary",
-                                     weight=round(extra.weight * lexicon.summary_factor, 2),
-                                     evidence=extra.evidence))
+            found.append(Reason(extra.category, f"{extra.feature}:summary",
+                                round(extra.weight * lexicon.summary_factor, 2), extra.evidence))
     return found
 
 
-def text_features(text: str, lexicon: Lexicon) -> list[Explanation]:
+def text_features(text: str, lexicon: Lexicon) -> list[Reason]:
     raw = words(text)
     toks = stems(raw)
     negation_ends = [m.end for m in lexicon.negations.matches(toks)]
-    features: dict[str, Explanation] = {}
+    features: dict[str, Reason] = {}
     modifiers: dict[str, tuple[Match, float, tuple[RiskCategory, ...]]] = {}
     for match in lexicon.index.matches(toks):
         evidence = " ".join(raw[match.start:match.end])
@@ -61,14 +61,12 @@ def text_features(text: str, lexicon: Lexicon) -> list[Explanation]:
             weight, name = owner.weight, owner.id
             if _negated(match.start, negation_ends, lexicon.negation_window):
                 weight, name = weight * lexicon.negation_factor, f"{owner.id}:de-escalation"
-            features[owner.id] = Explanation(category=owner.categories[0], feature=name,
-                                             weight=weight, evidence=evidence)
+            features[owner.id] = Reason(owner.categories[0], name, weight, evidence)
     fired = list(features.values())
     present = {e.category for e in fired}
     for modifier_id, (match, weight, categories) in modifiers.items():
         evidence = " ".join(raw[match.start:match.end])
         for category in categories:
             if category in present:
-                fired.append(Explanation(category=category, feature=f"modifier:{modifier_id}",
-                                         weight=weight, evidence=evidence))
+                fired.append(Reason(category, f"modifier:{modifier_id}", weight, evidence))
     return fired
