@@ -1,11 +1,17 @@
 """Scorer throughput on this machine: prints figures, asserts nothing (speed targets are not tests).
 
-1. ``brisk score``: items/s through the offline path, one process, one core.
+1. ``brisk score``: items/s through the offline path, one process, one core; the median and
+   the best of ``--runs`` runs (this VM has slow spells lasting minutes, in which everything
+   runs about 1.5x slower; the spread shows them).
 2. The Faust scorer against the embedded broker (Tansu), events/s sustained, beside the raw
    aiokafka consume → JSON decode → produce rate measured in the same run on the same broker,
-   and their ratio.
+   and their ratio. ``--workers`` Faust worker processes (default: one per core) share the
+   topic's 4 partitions; each worker's CPU time per event is printed too.
 
-    .venv/bin/python bench/scorer_throughput.py [--items 20000] [--workers 1]
+Items are dev.jsonl's real news items, repeated with distinct ids. The scorer's hot path runs
+compiled when ``make install`` has built it (services/scorer/compiled.py); the first line says.
+
+    .venv/bin/python bench/scorer_throughput.py [--items 20000] [--workers 2] [--runs 3]
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ class Discard(io.StringIO):
         return len(text)
 
 
-def offline_rate(items: int) -> float:
+def offline_rates(items: int, runs: int) -> list[float]:
     from brisk.score_command import run_score
 
     rows = [json.loads(line) for line in DEV.read_text().splitlines()]
@@ -54,11 +60,13 @@ def offline_rate(items: int) -> float:
             row = {**rows[i % len(rows)], "id": f"bench-{i}"}
             handle.write(json.dumps(row) + "\n")
     run_score(handle.name, "jsonl", Discard())  # warm-up: data files, caches
-    started = time.perf_counter()
-    run_score(handle.name, "jsonl", Discard())
-    elapsed = time.perf_counter() - started
+    rates = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run_score(handle.name, "jsonl", Discard())
+        rates.append(items / (time.perf_counter() - started))
     os.unlink(handle.name)
-    return items / elapsed
+    return rates
 
 
 def raw_events(items: int) -> list[bytes]:
@@ -115,6 +123,26 @@ async def consume_rate(bootstrap: str, topic: str, count: int, relay_to: str | N
     return seen / (last - first)
 
 
+async def produced_rate(bootstrap: str, topic: str, count: int) -> float:
+    """Events/s at which ``count`` messages were produced to ``topic``, from their record
+    timestamps (first to last): the reader's own start-up (a group join takes seconds on Tansu)
+    must not count, nor its catching up on what was written meanwhile."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=uuid.uuid4().hex,
+                                auto_offset_reset="earliest", session_timeout_ms=6000,
+                                heartbeat_interval_ms=1000, max_poll_records=2000)
+    await consumer.start()
+    seen, first, last = 0, float("inf"), 0.0
+    try:
+        while seen < count:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for record in records:
+                    first, last = min(first, record.timestamp), max(last, record.timestamp)
+                    seen += 1
+    finally:
+        await consumer.stop()
+    return seen / max((last - first) / 1000, 1e-3)
+
+
 def scoring_time(port: int) -> tuple[float, float]:
     """(seconds, events) of ``brisk_scorer_score_seconds`` from a worker's /metrics."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
@@ -151,12 +179,21 @@ def cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=1, help="Faust worker processes")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="Faust worker processes (default: one per core)")
+    parser.add_argument("--runs", type=int, default=3, help="offline runs")
     parser.add_argument("--only", choices=("offline", "stream"), help="run one half")
     args = parser.parse_args()
 
     if args.only != "stream":
-        print(f"brisk score (offline, 1 process): {offline_rate(args.items):,.0f} items/s")
+        from services.scorer.compiled import build_is_current, built_extensions
+
+        compiled = bool(built_extensions()) and build_is_current()
+        print(f"scorer hot path: {'compiled (mypyc)' if compiled else 'plain Python'}; "
+              f"{os.cpu_count()} cores")
+        rates = sorted(offline_rates(args.items, args.runs))
+        print(f"brisk score (offline, 1 process, {args.items:,} items): median "
+              f"{rates[len(rates) // 2]:,.0f} items/s, best {rates[-1]:,.0f} of {len(rates)} runs")
     if args.only == "offline":
         return
 
@@ -186,7 +223,7 @@ def main() -> None:
         assert wait_until_healthy(ports, 120), "the scorer workers did not become healthy"
         cpu_before = [cpu_seconds(s.pid) for s in scorers]
         asyncio.run(produce(bootstrap, RAW_EVENTS.name, values))
-        faust_rate = asyncio.run(consume_rate(bootstrap, SCORED_EVENTS.name, len(values), None))
+        faust_rate = asyncio.run(produced_rate(bootstrap, SCORED_EVENTS.name, len(values)))
         print(f"Faust scorer (score + send + country index, 4 partitions, {args.workers} "
               f"worker(s)): {faust_rate:,.0f} events/s")
         print(f"ratio Faust scorer / raw aiokafka relay: {faust_rate / raw_rate:.2f}")

@@ -23,6 +23,7 @@ from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
 from services.scorer.metrics import ScorerMetrics
+from services.scorer.partitioner import KeyPartitioner
 from services.scorer.process import Origin, process_raw
 from services.scorer.publish import Publisher, producer_publisher
 from services.scorer.settings import ScorerSettings
@@ -72,6 +73,7 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
         broker_heartbeat_interval=common.kafka_heartbeat_interval_ms / 1000,
         producer_linger_ms=common.kafka_linger_ms,
         producer_max_batch_size=common.kafka_max_batch_bytes,
+        producer_partitioner=KeyPartitioner(),
         consumer_auto_offset_reset="earliest",
         topic_partitions=RAW_EVENTS.partitions,
         web_host=settings.host,
