@@ -28,6 +28,8 @@ HOT_MODULES = (
     "services/scorer/lexicon.py",
     "services/scorer/scoring.py",
     "services/scorer/scorer.py",
+    "services/scorer/factory.py",
+    "services/scorer/process.py",
     "services/scorer/features/reason.py",
     "services/scorer/features/text_features.py",
     "services/scorer/features/source_features.py",

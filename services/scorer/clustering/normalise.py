@@ -30,9 +30,12 @@ _WIRE_PREFIX = re.compile(
     re.IGNORECASE)
 _PIPE = re.compile(r"\s+[|\u00a6]\s+")
 # Removed, joining what they separate: digit-group commas ("1,000"), apostrophes ("Trump's")
-# and periods ("U.S.", "3.5").
-_JOINERS = re.compile(r"(?<=\d),(?=\d)|['\u2018\u2019\u02bc`.]")
+# and periods ("U.S.", "3.5"). The characters go by str.replace and the regex runs only on a
+# comma: one regex with a lookbehind tried at every position cost a third of the tokenising.
+_JOINED = ("'", "\u2018", "\u2019", "\u02bc", "`", ".")
+_DIGIT_COMMA = re.compile(r"(?<=\d),(?=\d)")
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")  # _WORD on case-folded ASCII text, without Unicode lookups
 # Combining marks left by NFKD decomposition (the Latin, Greek and Cyrillic accents).
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # A doubled final consonant left by "-ing"/"-ed" ("stopp", "hitt") is undoubled, except l, s
@@ -117,8 +120,16 @@ def stem(token: str) -> str:
     return token
 
 
+def _join(text: str) -> str:
+    for char in _JOINED:
+        if char in text:
+            text = text.replace(char, "")
+    return _DIGIT_COMMA.sub("", text) if "," in text else text
+
+
 def _informative(segment: str, vocabulary: Vocabulary) -> frozenset[str]:
-    words = _WORD.findall(_JOINERS.sub("", fold(segment)))
+    folded = _join(fold(segment))
+    words = (_ASCII_WORD if folded.isascii() else _WORD).findall(folded)
     return frozenset(filter(None, map(vocabulary.token, words)))
 
 
@@ -126,7 +137,7 @@ def title_tokens(title: str, vocabulary: Vocabulary | None = None) -> frozenset[
     """The informative, normalised token set of a headline (order and repeats do not matter)."""
     vocabulary = vocabulary or default_vocabulary()
     title = _WIRE_PREFIX.sub("", title)
-    segments = _PIPE.split(title)
+    segments = _PIPE.split(title) if "|" in title or "\u00a6" in title else [title]
     if len(segments) == 1:
         return _informative(title, vocabulary)
     # The most informative segment; the first one on a tie (headlines lead, furniture trails).

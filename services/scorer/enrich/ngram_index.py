@@ -16,11 +16,12 @@ from typing import Generic, NamedTuple, TypeVar
 V = TypeVar("V")
 
 _TOKEN = re.compile(r"\w+")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9_]+")  # _TOKEN on ASCII text, without Unicode lookups
 
 
 def tokenize(text: str) -> list[str]:
     """Word tokens in order: runs of letters, digits and underscore; everything else separates."""
-    return _TOKEN.findall(text)
+    return (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text)
 
 
 def fold(text: str) -> str:
