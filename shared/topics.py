@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from shared.schemas import Alert, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
 from shared.schemas.country_event import CountryEvent
+from shared.schemas.story_batch import StoryBatch
 
 
 @dataclass(frozen=True)
@@ -31,5 +32,9 @@ DEAD_LETTER = Topic("brisk.deadletter", key="original key or source", value=Dead
 SCORER_COUNTRY_EVENTS = Topic("brisk.scorer.country-events", key="ISO 3166-1 alpha-3",
                               value=CountryEvent, partitions=4)
 
+# Internal to the scorer: every worker's story-cluster foundings and joins, read by every worker
+# (and by a restarted one, to rebuild its clusters). One partition: one order for all readers.
+SCORER_STORIES = Topic("brisk.scorer.stories", key="worker id", value=StoryBatch, partitions=1)
+
 ALL_TOPICS: tuple[Topic, ...] = (RAW_EVENTS, SCORED_EVENTS, COUNTRY_RISK, ALERTS, DEAD_LETTER,
-                                 SCORER_COUNTRY_EVENTS)
+                                 SCORER_COUNTRY_EVENTS, SCORER_STORIES)

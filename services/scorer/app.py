@@ -12,13 +12,17 @@ recover from their changelog), at-least-once (no transactions), and 10 ms produc
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
+import uuid
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
 from services.scorer import tansu_offsets
+from services.scorer.clustering import StoryClusterer
 from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
@@ -27,11 +31,21 @@ from services.scorer.partitioner import KeyPartitioner
 from services.scorer.process import Origin, process_raw
 from services.scorer.publish import Publisher, producer_publisher
 from services.scorer.settings import ScorerSettings
+from services.scorer.stories import StoryFollower, batch_record
 from shared.clock import utc_now
 from shared.metrics import new_registry, render
 from shared.schemas import DeadLetter, ScoredEvent
 from shared.schemas.country_event import CountryEvent, CountryEventItem
-from shared.topics import COUNTRY_RISK, DEAD_LETTER, RAW_EVENTS, SCORED_EVENTS, SCORER_COUNTRY_EVENTS
+from shared.topics import (
+    COUNTRY_RISK,
+    DEAD_LETTER,
+    RAW_EVENTS,
+    SCORED_EVENTS,
+    SCORER_COUNTRY_EVENTS,
+    SCORER_STORIES,
+)
+
+log = logging.getLogger(__name__)
 
 
 def country_batches(scored: list[ScoredEvent]) -> list[CountryEvent]:
@@ -57,9 +71,14 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
     """``publisher``: where scored events, dead letters and country events go (default: the
     app's producer)."""
     tansu_offsets.install()
-    score = build_scorer(settings.lexicon_path)
+    clusterer = StoryClusterer()
+    score = build_scorer(settings.lexicon_path, clusterer=clusterer)
     registry = new_registry()
     metrics = ScorerMetrics.create(registry)
+    worker = uuid.uuid4().hex[:16]  # this run's name on brisk.scorer.stories
+    stories_read = asyncio.Event()
+    if settings.share_stories:
+        clusterer.journal = []
     common = settings.common
     settings.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -97,6 +116,12 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
 
         Yields once per batch, its outcomes in order: a yield per event would cost Faust's
         reply and sink handling per event."""
+        if settings.share_stories:
+            try:  # the other workers' (and an earlier run's) stories first
+                await asyncio.wait_for(stories_read.wait(), settings.stories_catch_up_seconds)
+            except TimeoutError:
+                log.warning("scorer: shared stories not read up within %s s; scoring anyway",
+                            settings.stories_catch_up_seconds)
         async for events in stream.take_events(settings.batch_size,
                                                within=settings.batch_seconds):
             outcomes: list[ScoredEvent | DeadLetter] = []
@@ -118,7 +143,18 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
                 outcomes.append(outcome)
             for batch in country_batches(scored):
                 await publish(SCORER_COUNTRY_EVENTS.name, batch.country.encode(), batch.to_bytes())
+            if clusterer.journal:
+                await publish(SCORER_STORIES.name, worker.encode(),
+                              batch_record(worker, clusterer.journal))
+                clusterer.journal.clear()
             yield outcomes
+
+    if settings.share_stories:
+        follower = StoryFollower(common.kafka_bootstrap, worker, clusterer, metrics.stories_adopted)
+
+        @app.task
+        async def follow_stories() -> None:
+            await follower.run(stories_read)
 
     register_country_index(app, country_topic, risk_topic, load_baselines(), clock=utc_now,
                            refresh_seconds=settings.index_refresh_seconds)
@@ -127,9 +163,11 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
     class Health(View):
         async def get(self, request: Request) -> Response:
             assigned = bool(app.consumer.assignment()) if app.consumer else False
-            ready = assigned and not app.rebalancing
+            stories = stories_read.is_set() or not settings.share_stories
+            ready = assigned and not app.rebalancing and stories
             body = {"status": "ok" if ready else "starting", "service": "scorer",
-                    "checks": {"kafka_assignment": assigned, "rebalancing": app.rebalancing}}
+                    "checks": {"kafka_assignment": assigned, "rebalancing": app.rebalancing,
+                               "shared_stories_read": stories}}
             return self.json(body, status=200 if ready else 503)
 
     @app.page("/metrics")

@@ -70,7 +70,7 @@ def build_is_current(root: Path = ROOT) -> bool:
 
 def remove_build(root: Path = ROOT) -> None:
     for path in built_extensions(root):
-        path.unlink()
+        path.unlink(missing_ok=True)  # another process starting at once may be removing it too
     (root / STAMP).unlink(missing_ok=True)
 
 

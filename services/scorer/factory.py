@@ -19,7 +19,8 @@ def is_slug_title(raw: RawEvent) -> bool:
 
 
 def build_scorer(
-    lexicon_path: Path = DEFAULT_LEXICON, source_features_path: Path = DEFAULT_SOURCE_FEATURES
+    lexicon_path: Path = DEFAULT_LEXICON, source_features_path: Path = DEFAULT_SOURCE_FEATURES,
+    clusterer: StoryClusterer | None = None,
 ) -> Scorer:
     countries = load_country_gazetteer()
     bri = load_bri_gazetteer()
@@ -36,4 +37,4 @@ def build_scorer(
 
     engine = ScoringEngine(load_lexicon(lexicon_path), SourceWeights.load(source_features_path),
                            enrich)
-    return Scorer(engine, TitleClustering(StoryClusterer()))
+    return Scorer(engine, TitleClustering(clusterer or StoryClusterer()))

@@ -14,6 +14,7 @@ class ScorerMetrics:
     severity: Histogram
     score_seconds: Histogram
     send_failures: Counter
+    stories_adopted: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> ScorerMetrics:
@@ -44,6 +45,11 @@ class ScorerMetrics:
             send_failures=Counter(
                 "brisk_scorer_send_failures_total",
                 "Records (scored events, dead letters, country events) the producer failed to deliver",
+                registry=registry,
+            ),
+            stories_adopted=Counter(
+                "brisk_scorer_stories_adopted_total",
+                "Story-cluster notes taken from other workers (or from an earlier run)",
                 registry=registry,
             ),
         )

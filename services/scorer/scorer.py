@@ -2,8 +2,8 @@
 
 Order per event: enrich (countries and entities) → cluster (places keep template headlines about
 different countries apart) → score. Clustering is the one stateful step, kept in memory and
-bounded by its time window; after a restart, stories restart too, so a repeat of a story seen
-before the restart founds a new cluster (and may alert once more).
+bounded by its time window. In the stream, workers share their clusters and a restarted worker
+gets them back through ``brisk.scorer.stories`` (stories.py); ``brisk score`` starts empty.
 """
 
 from __future__ import annotations

@@ -29,7 +29,8 @@ def app(tmp_path: Path, sent: Sent) -> faust.App:
     async def record(topic: str, key: bytes | None, value: bytes) -> None:
         sent.append((topic, key or b"", value))
 
-    return create_app(ScorerSettings(data_dir=tmp_path / "scorer"), publisher=record)
+    return create_app(ScorerSettings(data_dir=tmp_path / "scorer", share_stories=False),
+                      publisher=record)
 
 
 async def test_agent_scores_a_raw_event_and_sends_it_on(app: faust.App, sent: Sent) -> None:

@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.scorer.clustering.band_index import BandIndex
 from services.scorer.clustering.config import ClusterConfig
@@ -43,6 +43,18 @@ def cluster_id(founder_event_id: str) -> str:
     """The id of the cluster founded by this event: 32 hex digits, the same in every process."""
     return hashlib.blake2b(founder_event_id.encode("utf-8"), digest_size=16,
                            person=_CLUSTER_PERSON).hexdigest()
+
+
+class Note(NamedTuple):
+    """An event's place in a story, as another clusterer needs it to reach the same clusters:
+    it founded ``cluster_id`` or joined it (``adopt``). ``at``: the event's time, Unix seconds."""
+
+    event_id: str
+    cluster_id: str
+    tokens: tuple[str, ...]
+    source: str
+    at: float
+    places: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +109,9 @@ class StoryClusterer:
         self._seq = 0
         self._expired = 0
         self._capacity_evicted = 0
+        # When a list: each founding or joining ``assign`` makes is noted here, for the caller
+        # to share with other clusterers (their ``adopt``) and to clear.
+        self.journal: list[Note] | None = None
 
     def assign(self, event_id: str, title: str, source: str, published_at: datetime,
                places: Iterable[str] = ()) -> Assignment:
@@ -128,7 +143,37 @@ class StoryClusterer:
             cluster = self._found(founded, tokens, sig, ts, source, where)
         else:
             self._join(cluster, event_id, tokens, sig, ts, source, where)
+        if self.journal is not None:
+            self.journal.append(Note(event_id, cluster.cid, tuple(tokens), source, ts, tuple(where)))
         return self._answer(cluster, founded)
+
+    def adopt(self, note: Note) -> bool:
+        """Take another clusterer's founding or joining (another worker's, or this worker's
+        before a restart), so that both see the story as one cluster; False when there was
+        nothing to take (the event is known here, or older than the window). Two clusterers
+        that found a story within moments of each other, before either adopted the other's
+        note, keep two clusters."""
+        if note.event_id in self._event_cluster or cluster_id(note.event_id) in self._clusters:
+            return False
+        if self._watermark is None or note.at > self._watermark:
+            self._watermark = note.at
+            self._expire()
+        elif note.at < self._watermark - self._window:
+            return False
+        tokens = frozenset(note.tokens)
+        if len(tokens) < self.config.min_tokens:
+            return False
+        sig = self._signature(tokens)
+        where = frozenset(note.places)
+        cluster = self._clusters.get(note.cluster_id)
+        if cluster is None:
+            cluster = self._found(note.cluster_id, tokens, sig, note.at, note.source, where)
+            if note.cluster_id != cluster_id(note.event_id):  # a joiner whose founder is unknown
+                cluster.members.append(note.event_id)
+                self._event_cluster[note.event_id] = cluster.cid
+        else:
+            self._join(cluster, note.event_id, tokens, sig, note.at, note.source, where)
+        return True
 
     def stats(self) -> ClusterStats:
         return ClusterStats(len(self._clusters), len(self._event_cluster), self._expired,
