@@ -3,7 +3,7 @@
 Agents: ``score_events`` scores raw events in batches (``take_events``: no table writes there)
 and sends each ScoredEvent on, then one ``batch`` CountryEvent per country the batch is about;
 ``country_index`` (services/scorer/index) keeps the per-country index in a changelog-backed
-table.
+table. A task follows ``brisk.scorer.stories``, so workers share story clusters (stories.py).
 
 Faust settings are chosen for Tansu (see docs/architecture.md): a 6 s session timeout so a
 group join takes ~3 s, the in-memory table store (rocksdb crashes on Tansu on restart; tables

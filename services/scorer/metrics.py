@@ -44,7 +44,7 @@ class ScorerMetrics:
             ),
             send_failures=Counter(
                 "brisk_scorer_send_failures_total",
-                "Records (scored events, dead letters, country events) the producer failed to deliver",
+                "Records (scored events, dead letters, country events, stories) not delivered",
                 registry=registry,
             ),
             stories_adopted=Counter(
