@@ -12,7 +12,6 @@ recover from their changelog), at-least-once (no transactions), and 10 ms produc
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -67,16 +66,19 @@ def country_batches(scored: list[ScoredEvent]) -> list[CountryEvent]:
                          items=shares) for country, shares in items.items()]
 
 
-def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> faust.App:
-    """``publisher``: where scored events, dead letters and country events go (default: the
-    app's producer)."""
+def create_app(
+    settings: ScorerSettings, publisher: Publisher | None = None,
+    clusterer: StoryClusterer | None = None, stories_from: int = 0,
+) -> faust.App:
+    """``publisher``: where scored events, dead letters, country events and stories go (default:
+    the app's producer). ``clusterer``: story clusters already read from
+    ``brisk.scorer.stories`` up to offset ``stories_from`` (``stories.catch_up``)."""
     tansu_offsets.install()
-    clusterer = StoryClusterer()
+    clusterer = clusterer or StoryClusterer()
     score = build_scorer(settings.lexicon_path, clusterer=clusterer)
     registry = new_registry()
     metrics = ScorerMetrics.create(registry)
     worker = uuid.uuid4().hex[:16]  # this run's name on brisk.scorer.stories
-    stories_read = asyncio.Event()
     if settings.share_stories:
         clusterer.journal = []
     common = settings.common
@@ -116,12 +118,6 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
 
         Yields once per batch, its outcomes in order: a yield per event would cost Faust's
         reply and sink handling per event."""
-        if settings.share_stories:
-            try:  # the other workers' (and an earlier run's) stories first
-                await asyncio.wait_for(stories_read.wait(), settings.stories_catch_up_seconds)
-            except TimeoutError:
-                log.warning("scorer: shared stories not read up within %s s; scoring anyway",
-                            settings.stories_catch_up_seconds)
         async for events in stream.take_events(settings.batch_size,
                                                within=settings.batch_seconds):
             outcomes: list[ScoredEvent | DeadLetter] = []
@@ -150,11 +146,12 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
             yield outcomes
 
     if settings.share_stories:
-        follower = StoryFollower(common.kafka_bootstrap, worker, clusterer, metrics.stories_adopted)
+        follower = StoryFollower(common.kafka_bootstrap, worker, clusterer, metrics.stories_adopted,
+                                 stories_from)
 
         @app.task
         async def follow_stories() -> None:
-            await follower.run(stories_read)
+            await follower.run()
 
     register_country_index(app, country_topic, risk_topic, load_baselines(), clock=utc_now,
                            refresh_seconds=settings.index_refresh_seconds)
@@ -163,11 +160,9 @@ def create_app(settings: ScorerSettings, publisher: Publisher | None = None) -> 
     class Health(View):
         async def get(self, request: Request) -> Response:
             assigned = bool(app.consumer.assignment()) if app.consumer else False
-            stories = stories_read.is_set() or not settings.share_stories
-            ready = assigned and not app.rebalancing and stories
+            ready = assigned and not app.rebalancing
             body = {"status": "ok" if ready else "starting", "service": "scorer",
-                    "checks": {"kafka_assignment": assigned, "rebalancing": app.rebalancing,
-                               "shared_stories_read": stories}}
+                    "checks": {"kafka_assignment": assigned, "rebalancing": app.rebalancing}}
             return self.json(body, status=200 if ready else 503)
 
     @app.page("/metrics")

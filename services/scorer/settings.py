@@ -23,8 +23,8 @@ class ScorerSettings(BaseSettings):
     # Batches amortise Faust's per-event cost; 0.2 s bounds the latency a batch adds.
     batch_size: int = Field(default=500, ge=1, le=10_000)
     batch_seconds: float = Field(default=0.2, gt=0, le=5)
-    # Workers share story clusters through brisk.scorer.stories (stories.py); at start a worker
-    # reads it for at most this long before scoring, so a restart keeps its stories.
+    # Workers share story clusters through brisk.scorer.stories (stories.py); before it starts,
+    # a worker reads it for at most this long, so a restart keeps its stories.
     share_stories: bool = True
     stories_catch_up_seconds: float = Field(default=15, ge=0, le=300)
     index_refresh_seconds: float | None = Field(

@@ -4,9 +4,9 @@ Each worker clusters the events of its own partitions. Alone, reports of one sto
 two workers would become two clusters (two alerts for one story, corroboration split). So every
 worker publishes its foundings and joins after each scoring batch (``batch_record``, from the
 clusterer's journal), and every worker reads the whole topic and adopts the others' notes
-(``StoryFollower``). A restarted worker reads it from the start and so gets its clusters back,
-its own earlier notes included (a new run has a new worker id); what is older than the
-clustering window is dropped on the way. Two workers that found one story within about a
+(``StoryFollower``). Before it starts, a worker reads the topic from the start (``catch_up``)
+and so gets its clusters back after a restart, its own earlier notes included; what is older
+than the clustering window is dropped on the way. Two workers that found one story within about a
 second of each other, before either has read the other's note, keep two clusters.
 
 The topic has one partition, is read without a consumer group, and grows like every topic on
@@ -69,35 +69,61 @@ def adopt_batch(payload: bytes, worker: str, clusterer: StoryClusterer) -> int:
     return sum(clusterer.adopt(note) for note in notes)
 
 
+async def catch_up(bootstrap: str, clusterer: StoryClusterer, idle_ms: int = 500,
+                   max_seconds: float = 15.0) -> int:
+    """Read ``brisk.scorer.stories`` from the start until a poll finds nothing more (or
+    ``max_seconds`` pass), adopting every note: run before the worker starts scoring, so a
+    restarted worker has its stories back. Returns the offset to follow on from."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", client_id="brisk-scorer-stories")
+    partition = TopicPartition(SCORER_STORIES.name, 0)
+    await consumer.start()
+    try:
+        consumer.assign([partition])
+        await consumer.seek_to_beginning(partition)
+        deadline = asyncio.get_running_loop().time() + max_seconds
+        while asyncio.get_running_loop().time() < deadline:
+            batches = await consumer.getmany(timeout_ms=idle_ms, max_records=1000)
+            if not batches:
+                break
+            for records in batches.values():
+                for record in records:
+                    adopt_batch(record.value or b"", "", clusterer)
+        return await consumer.position(partition)
+    finally:
+        await consumer.stop()
+
+
 class StoryFollower:
-    """Reads ``brisk.scorer.stories`` from the start, for as long as the worker runs."""
+    """Follows ``brisk.scorer.stories`` for as long as the worker runs, from ``start``."""
 
     def __init__(self, bootstrap: str, worker: str, clusterer: StoryClusterer,
-                 adopted: Counter) -> None:
+                 adopted: Counter, start: int = 0) -> None:
         self._bootstrap = bootstrap
         self._worker = worker
         self._clusterer = clusterer
         self._adopted = adopted
+        self._next = start
 
-    async def run(self, caught_up: asyncio.Event) -> None:
-        """Follow the topic; set ``caught_up`` once a poll finds nothing more to read. A lost
-        connection is retried; the topic is read again from the start (adopting is idempotent)."""
+    async def run(self) -> None:
+        """Adopt the other workers' notes as they come. A lost connection is retried from where
+        it stopped (adopting is idempotent, so a record read twice changes nothing)."""
+        partition = TopicPartition(SCORER_STORIES.name, 0)
         while True:
             consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
                                         auto_offset_reset="earliest",
                                         client_id=f"brisk-scorer-stories-{self._worker}")
             try:
                 await consumer.start()
-                consumer.assign([TopicPartition(SCORER_STORIES.name, 0)])
-                await consumer.seek_to_beginning()
+                consumer.assign([partition])
+                consumer.seek(partition, self._next)
                 while True:
                     batches = await consumer.getmany(timeout_ms=500, max_records=1000)
-                    if not batches:
-                        caught_up.set()
                     for records in batches.values():
                         for record in records:
                             taken = adopt_batch(record.value or b"", self._worker, self._clusterer)
                             self._adopted.inc(taken)
+                            self._next = record.offset + 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker went away: try again, never stop the worker
