@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from brisk.embedded import tansu_argv  # noqa: E402
 from brisk.ports import free_port, wait_for_port  # noqa: E402
 from brisk.processes import spawn  # noqa: E402
+from brisk.stack import http_ok  # noqa: E402
 from shared.ids import event_id  # noqa: E402
 from shared.kafka import ensure_topics  # noqa: E402
 from shared.schemas import RawEvent  # noqa: E402
@@ -156,17 +157,13 @@ def scoring_time(port: int) -> tuple[float, float]:
 
 
 def wait_until_healthy(ports: list[int], timeout: float) -> bool:
+    checks = [http_ok(f"http://127.0.0.1:{port}/health") for port in ports]
     deadline = time.monotonic() + timeout
-    pending = list(ports)
-    while pending and time.monotonic() < deadline:
-        for port in list(pending):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                    pending.remove(port)
-            except OSError:
-                pass
-        time.sleep(0.5)
-    return not pending
+    while checks and time.monotonic() < deadline:
+        checks = [check for check in checks if not check()]
+        if checks:
+            time.sleep(0.5)
+    return not checks
 
 
 def cpu_seconds(pid: int) -> float:

@@ -69,18 +69,30 @@ def adopt_batch(payload: bytes, worker: str, clusterer: StoryClusterer) -> int:
     return sum(clusterer.adopt(note) for note in notes)
 
 
+STORIES_PARTITION = TopicPartition(SCORER_STORIES.name, 0)
+
+
+async def open_reader(bootstrap: str, client_id: str, start: int | None) -> AIOKafkaConsumer:
+    """A started reader of the stories topic, without a group, at offset ``start`` (None: the
+    beginning)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
+                                auto_offset_reset="earliest", client_id=client_id)
+    await consumer.start()
+    consumer.assign([STORIES_PARTITION])
+    if start is None:
+        await consumer.seek_to_beginning(STORIES_PARTITION)
+    else:
+        consumer.seek(STORIES_PARTITION, start)
+    return consumer
+
+
 async def catch_up(bootstrap: str, clusterer: StoryClusterer, idle_ms: int = 500,
                    max_seconds: float = 15.0) -> int:
     """Read ``brisk.scorer.stories`` from the start until a poll finds nothing more (or
     ``max_seconds`` pass), adopting every note: run before the worker starts scoring, so a
     restarted worker has its stories back. Returns the offset to follow on from."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest", client_id="brisk-scorer-stories")
-    partition = TopicPartition(SCORER_STORIES.name, 0)
-    await consumer.start()
+    consumer = await open_reader(bootstrap, "brisk-scorer-stories", None)
     try:
-        consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
         deadline = asyncio.get_running_loop().time() + max_seconds
         while asyncio.get_running_loop().time() < deadline:
             batches = await consumer.getmany(timeout_ms=idle_ms, max_records=1000)
@@ -89,7 +101,7 @@ async def catch_up(bootstrap: str, clusterer: StoryClusterer, idle_ms: int = 500
             for records in batches.values():
                 for record in records:
                     adopt_batch(record.value or b"", "", clusterer)
-        return await consumer.position(partition)
+        return await consumer.position(STORIES_PARTITION)
     finally:
         await consumer.stop()
 
@@ -108,15 +120,11 @@ class StoryFollower:
     async def run(self) -> None:
         """Adopt the other workers' notes as they come. A lost connection is retried from where
         it stopped (adopting is idempotent, so a record read twice changes nothing)."""
-        partition = TopicPartition(SCORER_STORIES.name, 0)
         while True:
-            consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, enable_auto_commit=False,
-                                        auto_offset_reset="earliest",
-                                        client_id=f"brisk-scorer-stories-{self._worker}")
+            consumer: AIOKafkaConsumer | None = None
             try:
-                await consumer.start()
-                consumer.assign([partition])
-                consumer.seek(partition, self._next)
+                consumer = await open_reader(self._bootstrap,
+                                             f"brisk-scorer-stories-{self._worker}", self._next)
                 while True:
                     batches = await consumer.getmany(timeout_ms=500, max_records=1000)
                     for records in batches.values():
@@ -130,4 +138,5 @@ class StoryFollower:
                 log.warning("scorer: reading shared stories failed, retrying: %r", exc)
                 await asyncio.sleep(2)
             finally:
-                await consumer.stop()
+                if consumer is not None:
+                    await consumer.stop()

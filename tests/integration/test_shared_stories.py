@@ -4,7 +4,6 @@ its reports, and a restarted worker gets the stories back (services/scorer/stori
 from __future__ import annotations
 
 import asyncio
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from brisk.ports import free_port
 from brisk.processes import Child
+from brisk.stack import http_ok
 from shared.ids import event_id
 from shared.schemas import RawEvent, ScoredEvent
 from shared.topics import RAW_EVENTS, SCORED_EVENTS
@@ -66,11 +66,7 @@ def scored(bootstrap: str, ids: set[str]) -> dict[str, ScoredEvent]:
 
 
 def healthy(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    return http_ok(f"http://127.0.0.1:{port}/health")()
 
 
 def worker(kafka: str, app_id: str, data: Path, logs: Path) -> tuple[Child, int]:
