@@ -49,7 +49,7 @@ class ScorerMetrics:
             ),
             stories_adopted=Counter(
                 "brisk_scorer_stories_adopted_total",
-                "Story-cluster notes taken from other workers (or from an earlier run)",
+                "Story-cluster notes taken from other workers while running (not those read at start)",
                 registry=registry,
             ),
         )
