@@ -13,17 +13,8 @@ from typing import Annotated
 
 import typer
 
-from brisk.stack import (
-    STATE_FILE,
-    Ports,
-    ServiceSpec,
-    StartupFailed,
-    Supervisor,
-    create_topics,
-    plan_stack,
-    read_state,
-    write_state,
-)
+from brisk.service_spec import ServiceSpec
+from brisk.stack import STATE_FILE, Ports, plan_stack, read_state, write_state
 
 app = typer.Typer(help="brisk: real-time risk early warning for Belt and Road operations.",
                   no_args_is_help=True, add_completion=False)
@@ -49,44 +40,48 @@ def up(
     ingest_port: Annotated[int, typer.Option(envvar="BRISK_INGEST_PORT")] = 9101,
     scorer_port: Annotated[int, typer.Option(envvar="BRISK_SCORER_PORT")] = 9102,
     alerts_port: Annotated[int, typer.Option(envvar="BRISK_ALERTS_PORT")] = 9103,
-    state_dir: Annotated[Path, typer.Option(help="Logs and Valkey data")] = Path(".brisk"),
+    state_dir: Annotated[Path, typer.Option(help="Logs, broker and Valkey data")] = Path(".brisk"),
     startup_timeout: Annotated[float, typer.Option(help="Seconds each part may take")] = 60,
 ) -> None:
     """Run the whole stack on 127.0.0.1 until Ctrl-C or SIGTERM.
 
-    Starts an embedded Kafka-compatible broker (Tansu) and Valkey unless BRISK_KAFKA_BOOTSTRAP /
-    BRISK_REDIS_URL point at external servers, then the scorer, api, alerts and ingest services.
+    Starts an embedded Kafka-compatible broker (Tansu, keeping its data in an embedded SeaweedFS
+    unless BRISK_BROKER_STORAGE=memory) and Valkey unless BRISK_KAFKA_BOOTSTRAP / BRISK_REDIS_URL
+    point at external servers, then the scorer, api, alerts and ingest services. A part that
+    dies is restarted alone; five exits of one part within two minutes stop the stack.
     """
+    from brisk.stack import InvalidSetting
+    from brisk.supervisor import CrashLoop, StartupFailed, Supervisor
+
     env = dict(os.environ)
-    plan = plan_stack(env, state_dir.resolve(),
-                      Ports(api=api_port, ingest=ingest_port, scorer=scorer_port,
-                            alerts=alerts_port), demo)
-    supervisor = Supervisor(env, state_dir.resolve() / "logs", say=typer.echo)
+    state = state_dir.resolve()
+    try:
+        plan = plan_stack(env, state, Ports(api=api_port, ingest=ingest_port,
+                                            scorer=scorer_port, alerts=alerts_port), demo)
+    except InvalidSetting as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+    state.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(env, state / "logs", say=typer.echo,
+                            on_change=lambda: write_state(state, plan, supervisor.pids()))
     signal.signal(signal.SIGINT, _request_stop)
     signal.signal(signal.SIGTERM, _request_stop)
     code = 0
     try:
-        topics_ready = False
         for spec in plan.services:
-            if spec.name not in ("broker", "valkey") and not topics_ready:
-                # Before any consumer subscribes: auto-created topics would get 1 partition.
-                create_topics(plan.kafka_bootstrap)
-                topics_ready = True
             typer.echo(f"starting {spec.name} …")
             child = supervisor.start(spec, startup_timeout)
             typer.echo(f"  {spec.name} ready (pid {child.pid})")
-        write_state(state_dir.resolve(), plan)
-        _print_summary(plan.services, state_dir, demo)
+        write_state(state, plan, supervisor.pids())
+        _print_summary(plan.services, state_dir, demo, plan.broker_storage)
         while True:
-            time.sleep(1)
-            dead = supervisor.first_dead()
-            if dead is not None:
-                typer.echo(f"{dead.name} exited with code {dead.popen.returncode}; stopping.\n"
-                           f"{dead.log_tail()}", err=True)
-                code = 1
-                break
+            time.sleep(0.5)
+            supervisor.tick()
     except StartupFailed as exc:
         typer.echo(f"start-up failed: {exc}", err=True)
+        code = 1
+    except CrashLoop as exc:
+        typer.echo(f"\n*** crash loop, stopping the stack: {exc}", err=True)
         code = 1
     except StopRequested as exc:
         typer.echo(f"\n{exc} received, stopping …")
@@ -94,7 +89,7 @@ def up(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         supervisor.stop_all()
-        (state_dir.resolve() / STATE_FILE).unlink(missing_ok=True)
+        (state / STATE_FILE).unlink(missing_ok=True)
     raise typer.Exit(code)
 
 
@@ -171,6 +166,9 @@ def replay(
     from brisk.replay_command import run_replay
 
     state = read_state(state_dir)
+    if state and state["seen_scope"]:
+        # The running stack's broker keeps nothing on disk: so does its seen-set.
+        os.environ.setdefault("BRISK_INGEST_SEEN_SCOPE", state["seen_scope"])
     bootstrap = os.environ.get("BRISK_KAFKA_BOOTSTRAP") or (state or {}).get("kafka_bootstrap")
     redis_url = os.environ.get("BRISK_REDIS_URL") or (state or {}).get("redis_url")
     if not bootstrap or not redis_url:
@@ -190,13 +188,19 @@ def service(name: Annotated[str, typer.Argument(help="ingest, scorer, alerts or 
     os.execv(sys.executable, [sys.executable, "-m", f"services.{name}"])
 
 
-def _print_summary(services: list[ServiceSpec], state_dir: Path, demo: bool) -> None:
+def _print_summary(services: list[ServiceSpec], state_dir: Path, demo: bool,
+                   storage: str | None) -> None:
     typer.echo("\nbrisk is up:")
     for spec in services:
-        typer.echo(f"  {spec.name:<7} {spec.url}")
+        typer.echo(f"  {spec.name:<11} {spec.url}")
+    if storage == "s3":
+        typer.echo(f"\n  broker data  {state_dir}/seaweedfs/ (kept across restarts)")
+    elif storage == "memory":
+        typer.echo("\n  broker data  in memory only (BRISK_BROKER_STORAGE=memory): a broker "
+                   "restart empties every topic")
     api = next(s for s in services if s.name == "api")
     typer.echo(f"\n  events   {api.url}/v1/events?limit=20")
-    typer.echo(f"  health   {api.url}/health    metrics: <service url>/metrics")
+    typer.echo(f"  health   {api.url}/ready     metrics: <service url>/metrics")
     typer.echo(f"  logs     {state_dir}/logs/")
     if demo:
         typer.echo("  demo     replaying demo/feeds.yaml: news, GDELT, sanctions, Federal Register, "

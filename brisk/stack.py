@@ -1,39 +1,38 @@
-"""What ``brisk up`` runs: the plan (pure) and the supervisor that carries it out.
+"""What ``brisk up`` runs: the plan (``brisk.supervisor`` carries it out).
 
-Order: broker → Valkey → scorer → api → alerts → ingest, each started only once the one before
-it answers healthy, and stopped in the reverse order. Ingest starts last so the demo's events
-flow into consumers that are already in their groups.
+Order: object store → broker → Valkey → scorer → api → alerts → ingest, each started only once
+the one before answers ready (``/ready`` for the services), and stopped in the reverse order.
+Ingest starts last so the demo's events flow into consumers that are already in their groups.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import sys
-import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brisk.embedded import tansu_argv, valkey_argv
-from brisk.ports import free_port, port_is_free, wait_for_port
-from brisk.processes import Child, spawn
+from brisk.embedded import (
+    BrokerStorage,
+    ObjectStorePorts,
+    create_bucket,
+    s3_answers,
+    s3_storage_url,
+    seaweed_argv,
+    tansu_argv,
+    tansu_s3_env,
+    valkey_argv,
+)
+from brisk.ports import free_port, wait_for_port
+from brisk.service_spec import ServiceSpec
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEMO_FEEDS_FILE = REPO_ROOT / "demo" / "feeds.yaml"
 LIVE_FEEDS_FILE = REPO_ROOT / "config" / "feeds.yaml"
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    ready: Callable[[], bool]
-    url: str | None = None
-    port: int | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,8 @@ class Plan:
     services: list[ServiceSpec] = field(default_factory=list)
     kafka_bootstrap: str = ""
     redis_url: str = ""
+    broker_storage: BrokerStorage | None = None  # None: an external Kafka
+    seen_scope: str = ""  # ingest's seen-set scope: the memory broker's run, else everything
 
 
 def http_ok(url: str) -> Callable[[], bool]:
@@ -78,28 +79,79 @@ def redis_ok(port: int) -> Callable[[], bool]:
     return check
 
 
+class InvalidSetting(Exception):
+    """A setting ``brisk up`` cannot start with; the message is the one line to show."""
+
+
+def broker_storage(env: Mapping[str, str]) -> BrokerStorage:
+    value = env.get("BRISK_BROKER_STORAGE", "s3").strip().lower() or "s3"
+    if value not in ("s3", "memory"):
+        raise InvalidSetting(f"BRISK_BROKER_STORAGE must be 's3' or 'memory', not {value!r}")
+    return "s3" if value == "s3" else "memory"
+
+
+def new_seen_scope() -> str:
+    """A memory broker's run id: ingest's seen-set lives and dies with that broker run."""
+    return "run-" + uuid.uuid4().hex[:12]
+
+
+def _broker_specs(env: Mapping[str, str], state_dir: Path, plan: Plan) -> list[ServiceSpec]:
+    """The embedded broker, and with durable storage the object store it keeps its data in."""
+    port = free_port()
+    plan.kafka_bootstrap = f"127.0.0.1:{port}"
+    plan.broker_storage = broker_storage(env)
+    specs: list[ServiceSpec] = []
+    bootstrap = plan.kafka_bootstrap
+    if plan.broker_storage == "s3":
+        store = ObjectStorePorts.free()
+        endpoint = store.s3_endpoint
+        specs.append(ServiceSpec(
+            "objectstore", seaweed_argv(state_dir / "seaweedfs", store), {"PATH": "/usr/bin:/bin"},
+            lambda: s3_answers(endpoint), url=endpoint, port=store.s3,
+            after_ready=lambda: create_bucket(endpoint), inherit_env=False))
+        specs.append(ServiceSpec(
+            "broker", tansu_argv(port, s3_storage_url()), tansu_s3_env(endpoint), tcp_ok(port),
+            url=f"kafka://{bootstrap}", port=port, after_ready=lambda: create_topics(bootstrap),
+            inherit_env=False))
+        return specs
+
+    def renew_scope() -> dict[str, dict[str, str]]:
+        plan.seen_scope = new_seen_scope()
+        return {"ingest": {"BRISK_INGEST_SEEN_SCOPE": plan.seen_scope}}
+
+    plan.seen_scope = new_seen_scope()
+    specs.append(ServiceSpec(
+        "broker", tansu_argv(port), {"PATH": "/usr/bin:/bin"}, tcp_ok(port),
+        url=f"kafka://{bootstrap}", port=port, after_ready=lambda: create_topics(bootstrap),
+        on_restart=renew_scope, inherit_env=False))
+    return specs
+
+
 def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool) -> Plan:
-    """Decide what to run: embedded broker and Valkey unless the environment points elsewhere."""
+    """Decide what to run: embedded broker and Valkey unless the environment points elsewhere.
+
+    Raises ``InvalidSetting`` for a setting that cannot work."""
     plan = Plan()
     python = sys.executable
     if env.get("BRISK_KAFKA_BOOTSTRAP"):
         plan.kafka_bootstrap = env["BRISK_KAFKA_BOOTSTRAP"]
+        plan.broker_storage = None
     else:
-        port = free_port()
-        plan.kafka_bootstrap = f"127.0.0.1:{port}"
-        plan.services.append(ServiceSpec("broker", tansu_argv(port), {}, tcp_ok(port),
-                                         url=f"kafka://127.0.0.1:{port}", port=port))
+        plan.services.extend(_broker_specs(env, state_dir, plan))
     if env.get("BRISK_REDIS_URL"):
         plan.redis_url = env["BRISK_REDIS_URL"]
     else:
         port = free_port()
         plan.redis_url = f"redis://127.0.0.1:{port}/0"
-        plan.services.append(ServiceSpec("valkey", valkey_argv(port, state_dir / "valkey"), {},
-                                         redis_ok(port), url=plan.redis_url, port=port))
+        plan.services.append(ServiceSpec("valkey", valkey_argv(port, state_dir / "valkey"),
+                                         {"PATH": "/usr/bin:/bin"}, redis_ok(port),
+                                         url=plan.redis_url, port=port, inherit_env=False))
     common = {"BRISK_KAFKA_BOOTSTRAP": plan.kafka_bootstrap, "BRISK_REDIS_URL": plan.redis_url}
     scorer_env = {**common, "BRISK_SCORER_PORT": str(ports.scorer),
                   "BRISK_SCORER_DATA_DIR": str(state_dir / "scorer")}
     ingest_env = {**common, "BRISK_INGEST_PORT": str(ports.ingest)}
+    if plan.seen_scope:
+        ingest_env["BRISK_INGEST_SEEN_SCOPE"] = plan.seen_scope
     if demo:
         ingest_env["BRISK_INGEST_FEEDS_FILE"] = str(DEMO_FEEDS_FILE)
     elif not env.get("BRISK_INGEST_FEEDS_FILE"):
@@ -112,46 +164,8 @@ def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool
     ):
         base = f"http://127.0.0.1:{port}"
         plan.services.append(ServiceSpec(name, [python, "-m", f"services.{name}"], extra,
-                                         http_ok(f"{base}/health"), url=base, port=port))
+                                         http_ok(f"{base}/ready"), url=base, port=port))
     return plan
-
-
-class StartupFailed(Exception):
-    pass
-
-
-class Supervisor:
-    def __init__(self, env: Mapping[str, str], log_dir: Path, say: Callable[[str], None]) -> None:
-        self.env = dict(env)
-        self.log_dir = log_dir
-        self.say = say
-        self.children: list[Child] = []
-
-    def start(self, spec: ServiceSpec, timeout: float) -> Child:
-        if spec.port is not None and spec.name not in ("broker", "valkey") \
-                and not port_is_free(spec.port):
-            raise StartupFailed(f"{spec.name}: port {spec.port} is already in use")
-        child = spawn(spec.name, spec.argv, {**self.env, **spec.env}, self.log_dir, REPO_ROOT)
-        self.children.append(child)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not child.alive():
-                raise StartupFailed(f"{spec.name} exited with code {child.popen.returncode}:\n"
-                                    f"{child.log_tail()}")
-            if spec.ready():
-                return child
-            time.sleep(0.2)
-        raise StartupFailed(f"{spec.name} not healthy after {timeout:.0f}s:\n{child.log_tail()}")
-
-    def first_dead(self) -> Child | None:
-        return next((c for c in self.children if not c.alive()), None)
-
-    def stop_all(self, timeout: float = 15) -> None:
-        for child in reversed(self.children):
-            code = child.stop(timeout)
-            how = f"exit {code}" if code is None or code >= 0 else f"by {signal.Signals(-code).name}"
-            self.say(f"stopped {child.name} (pid {child.pid}, {how})")
-        self.children.clear()
 
 
 def create_topics(bootstrap: str) -> None:
@@ -160,22 +174,29 @@ def create_topics(bootstrap: str) -> None:
     asyncio.run(ensure_topics(bootstrap))
 
 
-
 STATE_FILE = "stack.json"
 
 
-def write_state(state_dir: Path, plan: Plan) -> Path:
-    """Where the running stack's broker and Redis are, for ``brisk replay`` and other tools."""
+def write_state(state_dir: Path, plan: Plan, pids: Mapping[str, int]) -> Path:
+    """Where the running stack's parts are (and their current pids), for ``brisk replay`` and
+    other tools; rewritten whenever the supervisor restarts a part. Written whole, then renamed,
+    so a reader never sees half a file."""
     path = state_dir / STATE_FILE
     urls = {s.name: s.url for s in plan.services}
-    path.write_text(json.dumps({"kafka_bootstrap": plan.kafka_bootstrap,
-                                "redis_url": plan.redis_url, "urls": urls}, indent=2))
+    body = json.dumps({"kafka_bootstrap": plan.kafka_bootstrap, "redis_url": plan.redis_url,
+                       "broker_storage": plan.broker_storage, "seen_scope": plan.seen_scope,
+                       "urls": urls, "pids": dict(pids)}, indent=2)
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(body)
+    partial.replace(path)
     return path
 
 
 def read_state(state_dir: Path) -> dict[str, str] | None:
+    """The running stack's broker, Redis and seen-set scope, or None when none is running."""
     try:
         data = json.loads((state_dir / STATE_FILE).read_text())
     except (OSError, ValueError):
         return None
-    return {"kafka_bootstrap": str(data["kafka_bootstrap"]), "redis_url": str(data["redis_url"])}
+    return {"kafka_bootstrap": str(data["kafka_bootstrap"]), "redis_url": str(data["redis_url"]),
+            "seen_scope": str(data.get("seen_scope") or "")}

@@ -2,26 +2,54 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from brisk.stack import Ports, plan_stack
+import pytest
+
+from brisk.stack import InvalidSetting, Ports, plan_stack
 from services.ingest.feeds_config import enabled_feeds
 from services.ingest.settings import IngestSettings
 
 
-def test_embedded_plan_starts_broker_and_valkey_first(tmp_path: Path) -> None:
+def test_embedded_plan_starts_the_durable_broker_and_valkey_first(tmp_path: Path) -> None:
     plan = plan_stack({}, tmp_path, Ports(), demo=False)
-    assert [s.name for s in plan.services] == ["broker", "valkey", "scorer", "api", "alerts",
-                                               "ingest"]
+    assert [s.name for s in plan.services] == ["objectstore", "broker", "valkey", "scorer", "api",
+                                               "alerts", "ingest"]
+    assert plan.broker_storage == "s3" and plan.seen_scope == ""
     assert plan.kafka_bootstrap.startswith("127.0.0.1:")
     api = next(s for s in plan.services if s.name == "api")
     assert api.env["BRISK_KAFKA_BOOTSTRAP"] == plan.kafka_bootstrap
     assert api.env["BRISK_REDIS_URL"] == plan.redis_url
 
 
-def test_external_servers_mean_only_the_services_start(tmp_path: Path) -> None:
-    env = {"BRISK_KAFKA_BOOTSTRAP": "kafka:9092", "BRISK_REDIS_URL": "redis://redis:6379/0"}
-    plan = plan_stack(env, tmp_path, Ports(), demo=False)
-    assert [s.name for s in plan.services] == ["scorer", "api", "alerts", "ingest"]
-    assert all(s.env["BRISK_KAFKA_BOOTSTRAP"] == "kafka:9092" for s in plan.services)
+def test_the_broker_gets_explicit_s3_settings_and_nothing_else(tmp_path: Path) -> None:
+    plan = plan_stack({"AWS_PROFILE": "prod", "AWS_ENDPOINT": "https://s3.example"}, tmp_path,
+                      Ports(), demo=False)
+    broker = next(s for s in plan.services if s.name == "broker")
+    store = next(s for s in plan.services if s.name == "objectstore")
+    assert not broker.inherit_env and not store.inherit_env
+    assert "s3://tansu/" in broker.argv
+    assert broker.env["AWS_ENDPOINT"] == store.url and store.url.startswith("http://127.0.0.1:")
+    assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION",
+            "AWS_ALLOW_HTTP"} <= set(broker.env)
+    assert "AWS_PROFILE" not in broker.env
+    assert str(tmp_path / "seaweedfs") in " ".join(store.argv)
+
+
+def test_memory_storage_scopes_the_seen_set_to_the_broker_run(tmp_path: Path) -> None:
+    plan = plan_stack({"BRISK_BROKER_STORAGE": "memory"}, tmp_path, Ports(), demo=False)
+    assert [s.name for s in plan.services][:2] == ["broker", "valkey"]
+    ingest = next(s for s in plan.services if s.name == "ingest")
+    broker = next(s for s in plan.services if s.name == "broker")
+    first = ingest.env["BRISK_INGEST_SEEN_SCOPE"]
+    assert first and first == plan.seen_scope
+    assert broker.on_restart is not None
+    renewed = broker.on_restart()["ingest"]["BRISK_INGEST_SEEN_SCOPE"]
+    assert renewed != first and plan.seen_scope == renewed
+
+
+def test_an_unknown_storage_engine_stops_start_up_naming_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(InvalidSetting, match="BRISK_BROKER_STORAGE must be 's3' or 'memory'"):
+        plan_stack({"BRISK_BROKER_STORAGE": "disk"}, tmp_path, Ports(), demo=False)
+
 
 
 def test_demo_replays_the_bundled_feeds(tmp_path: Path) -> None:

@@ -1,0 +1,101 @@
+"""The supervisor restarts a dead child alone, reports a crash loop, and applies on_restart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from brisk.restart_policy import RestartPolicy
+from brisk.service_spec import ServiceSpec
+from brisk.supervisor import CrashLoop, Supervisor, describe_exit
+
+SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
+FAILER = [sys.executable, "-c", "raise SystemExit(3)"]
+ENV_WRITER = [sys.executable, "-c",
+              "import os, sys, time; print('X=' + os.environ.get('X', ''), flush=True); "
+              "time.sleep(120)"]
+
+
+@pytest.mark.parametrize(("exits", "now", "delay", "loop"), [
+    ([100.0], 100.0, 0.5, False),
+    ([99.0, 100.0], 100.0, 1.0, False),
+    ([97.0, 98.0, 99.0, 100.0], 100.0, 4.0, False),
+    ([96.0, 97.0, 98.0, 99.0, 100.0], 100.0, 8.0, True),
+    ([0.0, 1.0, 2.0, 3.0, 200.0], 200.0, 0.5, False),  # old exits are out of the window
+    ([float(t) for t in range(20)], 19.0, 30.0, True),  # the delay is capped
+])
+def test_restart_policy_backs_off_and_detects_crash_loops(
+    exits: list[float], now: float, delay: float, loop: bool
+) -> None:
+    policy = RestartPolicy()
+    assert policy.delay(exits, now) == delay
+    assert policy.is_crash_loop(exits, now) is loop
+
+
+def test_exit_status_is_described_for_people() -> None:
+    assert describe_exit(-9) == "killed by SIGKILL"
+    assert describe_exit(3) == "exit code 3"
+
+
+def run_ticks(supervisor: Supervisor, until: object, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        supervisor.tick()
+        if callable(until) and until():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def test_a_killed_child_is_restarted_alone(tmp_path: Path) -> None:
+    said: list[str] = []
+    supervisor = Supervisor(dict(os.environ), tmp_path, said.append,
+                            RestartPolicy(base_delay=0.05))
+    try:
+        store = supervisor.start(ServiceSpec("store", SLEEPER, {}, lambda: True), 10)
+        service = supervisor.start(ServiceSpec("service", SLEEPER, {}, lambda: True), 10)
+        os.kill(service.pid, signal.SIGKILL)
+        run_ticks(supervisor, lambda: any("service is back" in line for line in said))
+        pids = supervisor.pids()
+        assert pids["store"] == store.pid and store.alive()
+        assert pids["service"] != service.pid
+        assert any("service (pid" in line and "killed by SIGKILL" in line for line in said)
+    finally:
+        supervisor.stop_all(5)
+    assert not store.alive()
+
+
+def test_a_crash_loop_is_reported_with_the_log_tail(tmp_path: Path) -> None:
+    supervisor = Supervisor(dict(os.environ), tmp_path, lambda _: None,
+                            RestartPolicy(base_delay=0.01, max_delay=0.01))
+    calls = iter([True] + [False] * 10_000)
+    try:
+        supervisor.start(ServiceSpec("flaky", FAILER, {}, lambda: next(calls)), 10)
+    except Exception:  # it may already have exited before the first ready check
+        pass
+    try:
+        with pytest.raises(CrashLoop, match="flaky exited 5 times"):
+            run_ticks(supervisor, lambda: False, timeout=30)
+    finally:
+        supervisor.stop_all(5)
+
+
+def test_on_restart_restarts_the_named_services_with_new_env(tmp_path: Path) -> None:
+    said: list[str] = []
+    supervisor = Supervisor(dict(os.environ), tmp_path, said.append,
+                            RestartPolicy(base_delay=0.05))
+    try:
+        broker = supervisor.start(ServiceSpec(
+            "broker", SLEEPER, {}, lambda: True,
+            on_restart=lambda: {"ingest": {"X": "second-run"}}), 10)
+        supervisor.start(ServiceSpec("ingest", ENV_WRITER, {"X": "first-run"}, lambda: True), 10)
+        os.kill(broker.pid, signal.SIGKILL)
+        run_ticks(supervisor, lambda: "X=second-run" in (tmp_path / "ingest.log").read_text())
+        assert "X=first-run" in (tmp_path / "ingest.log").read_text()
+    finally:
+        supervisor.stop_all(5)
