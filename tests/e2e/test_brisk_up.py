@@ -75,6 +75,7 @@ def test_brisk_up_demo_serves_events_and_stops_cleanly(brisk_up: Running) -> Non
     assert brisk_up.read_until("Press Ctrl-C to stop.", timeout=60), "".join(brisk_up.output)
     api = f"http://127.0.0.1:{brisk_up.ports['api']}"
     assert httpx.get(f"{api}/health").status_code == 200
+    assert httpx.get(f"{api}/ready").status_code == 200
 
     def demo_listed() -> bool:
         items = httpx.get(f"{api}/v1/events", params={"limit": 1000}).json()["items"]
@@ -91,10 +92,10 @@ def test_brisk_up_demo_serves_events_and_stops_cleanly(brisk_up: Running) -> Non
         assert f"brisk_{name}_" in metrics.text, name
 
     pids = brisk_up.child_pids()
-    assert len(pids) == 6  # broker, valkey, scorer, api, alerts, ingest
+    assert len(pids) == 7  # object store, broker, valkey, scorer, api, alerts, ingest
     brisk_up.process.send_signal(signal.SIGINT)
     assert brisk_up.process.wait(timeout=60) == 0
-    assert brisk_up.read_until("stopped broker", timeout=5), "".join(brisk_up.output)
+    assert brisk_up.read_until("stopped objectstore", timeout=5), "".join(brisk_up.output)
     for pid in pids:
         assert not _running(pid), f"pid {pid} outlived brisk up"
 
