@@ -50,6 +50,9 @@ def up(
     point at external servers, then the scorer, api, alerts and ingest services. A part that
     dies is restarted alone; five exits of one part within two minutes stop the stack.
     """
+    from datetime import timedelta
+
+    from brisk.prune_command import HourlyPrune, retention_hours
     from brisk.stack import InvalidSetting
     from brisk.supervisor import CrashLoop, StartupFailed, Supervisor
 
@@ -58,9 +61,12 @@ def up(
     try:
         plan = plan_stack(env, state, Ports(api=api_port, ingest=ingest_port,
                                             scorer=scorer_port, alerts=alerts_port), demo)
-    except InvalidSetting as exc:
+        retention = timedelta(hours=retention_hours(env))
+    except (InvalidSetting, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
+    store = next((s.url for s in plan.services if s.name == "objectstore" and s.url), None)
+    pruning = HourlyPrune(store, retention, typer.echo) if store else None
     state.mkdir(parents=True, exist_ok=True)
     supervisor = Supervisor(env, state / "logs", say=typer.echo,
                             on_change=lambda: write_state(state, plan, supervisor.pids()))
@@ -77,6 +83,8 @@ def up(
         while True:
             time.sleep(0.5)
             supervisor.tick()
+            if pruning is not None:
+                pruning.tick()
     except StartupFailed as exc:
         typer.echo(f"start-up failed: {exc}", err=True)
         code = 1
@@ -177,6 +185,32 @@ def replay(
         raise typer.Exit(2)
     raise typer.Exit(run_replay(file, fmt, speed, source or f"replay-{file.stem}",
                                 announce_initial, bootstrap, redis_url))
+
+
+@app.command()
+def prune(
+    older_than_hours: Annotated[float, typer.Option(
+        envvar="BRISK_BROKER_RETENTION_HOURS", min=1,
+        help="Delete record batches older than this")] = 168.0,
+    dry_run: Annotated[bool, typer.Option(help="Only say what would go")] = False,
+    state_dir: Annotated[Path, typer.Option(help="Where brisk up keeps its state")] = Path(".brisk"),
+) -> None:
+    """Delete the durable broker's record batches older than the retention (``brisk up`` also
+    does this every hour). Changelogs and each partition's newest batch are kept."""
+    from datetime import UTC, datetime, timedelta
+
+    from brisk.prune_command import prune as run_prune
+    from brisk.stack import read_object_store
+
+    endpoint = read_object_store(state_dir)
+    if endpoint is None:
+        typer.echo("no running stack with durable broker storage under "
+                   f"{state_dir} (start `brisk up`)", err=True)
+        raise typer.Exit(2)
+    report = run_prune(endpoint, datetime.now(UTC), timedelta(hours=older_than_hours), dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(f"{verb} {report.batches} record batches ({report.bytes} bytes) older than "
+               f"{older_than_hours:g} h; {report.kept_objects} objects kept")
 
 
 @app.command()

@@ -200,3 +200,13 @@ def read_state(state_dir: Path) -> dict[str, str] | None:
         return None
     return {"kafka_bootstrap": str(data["kafka_bootstrap"]), "redis_url": str(data["redis_url"]),
             "seen_scope": str(data.get("seen_scope") or "")}
+
+
+def read_object_store(state_dir: Path) -> str | None:
+    """The running stack's S3 endpoint, or None (no stack, or the memory engine)."""
+    try:
+        urls = json.loads((state_dir / STATE_FILE).read_text()).get("urls") or {}
+    except (OSError, ValueError):
+        return None
+    endpoint = urls.get("objectstore")
+    return str(endpoint) if endpoint else None
