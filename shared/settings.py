@@ -28,4 +28,4 @@ class CommonSettings(BaseSettings):
     kafka_max_batch_bytes: int = Field(default=1_048_576, ge=16_384)
     # One message-size limit for every producer and consumer (Faust's included): a record over it
     # is refused where it is made and dead-lettered (a bounded head of it), never sent and retried.
-    max_message_bytes: int = Field(default=1_048_576, ge=65_536, le=64 * 1_048_576)
+    max_message_bytes: int = Field(default=1_048_576, ge=524_288, le=64 * 1_048_576)
