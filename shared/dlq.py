@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import datetime
 from typing import TypeVar
 
 from pydantic import ValidationError
 
 from shared.schemas import Contract, DeadLetter
+from shared.schemas.dead_letter import PAYLOAD_HEAD_BYTES
 
 MAX_REASON = 4000
 C = TypeVar("C", bound=Contract)
@@ -43,14 +45,22 @@ def dead_letter(
     partition: int | None = None,
     offset: int | None = None,
 ) -> DeadLetter:
+    """A letter that always fits the dead-letter topic, whatever the size of ``payload``.
+
+    It keeps the first ``PAYLOAD_HEAD_BYTES`` of the payload (flagged ``payload_truncated`` when
+    that is not all of it), the whole payload's size and SHA-256; strings are cut to their limits.
+    """
+    head = payload[:PAYLOAD_HEAD_BYTES]
     return DeadLetter(
-        service=service,
-        stage=stage,
+        service=service[:50],
+        stage=stage[:100],
         source=source[:4096],
-        reason=(reason or "unknown")[:MAX_REASON],
-        payload_b64=base64.b64encode(payload).decode("ascii"),
+        reason=(reason.strip() or "unknown")[:MAX_REASON],
+        payload_b64=base64.b64encode(head).decode("ascii"),
         payload_size=len(payload),
-        topic=topic,
+        payload_sha256=hashlib.sha256(payload).hexdigest(),
+        payload_truncated=len(head) < len(payload),
+        topic=topic[:249] if topic is not None else None,
         partition=partition,
         offset=offset,
         failed_at=now,

@@ -2,6 +2,10 @@
 
 Tansu facts behind these numbers are in docs/architecture.md: a group join takes half the
 session timeout (so 6 s), and batching with ``linger_ms`` ≈ 10 is ~20× faster than the default.
+
+Sizes come from the one limit, ``BRISK_MAX_MESSAGE_BYTES``: producers may send
+``request_limit(max_message_bytes)`` and consumers fetch at least that much per partition, so a
+record a producer accepted is always one a consumer can read.
 """
 
 from __future__ import annotations
@@ -12,14 +16,34 @@ from collections.abc import Iterable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.client import AIOKafkaClient
 from aiokafka.errors import KafkaError
 
+from shared.message_size import request_limit
 from shared.settings import CommonSettings
 from shared.topics import ALL_TOPICS, Topic
 
 log = logging.getLogger(__name__)
 
 TOPIC_ALREADY_EXISTS = 36
+# aiokafka's defaults, kept as floors: a small limit must not shrink ordinary fetches.
+DEFAULT_PARTITION_FETCH_BYTES = 1024 * 1024
+DEFAULT_FETCH_MAX_BYTES = 50 * 1024 * 1024
+BROKER_CHECK_SECONDS = 2.0
+
+
+def producer_size_options(common: CommonSettings) -> dict[str, int]:
+    """The producer's request ceiling: a value under the limit plus its key and framing."""
+    return {"max_request_size": request_limit(common.max_message_bytes)}
+
+
+def consumer_size_options(common: CommonSettings) -> dict[str, int]:
+    """Fetch sizes that always admit the largest record a producer may send."""
+    largest = request_limit(common.max_message_bytes)
+    return {
+        "max_partition_fetch_bytes": max(DEFAULT_PARTITION_FETCH_BYTES, largest),
+        "fetch_max_bytes": max(DEFAULT_FETCH_MAX_BYTES, largest),
+    }
 
 
 def make_producer(common: CommonSettings, client_id: str) -> AIOKafkaProducer:
@@ -31,6 +55,7 @@ def make_producer(common: CommonSettings, client_id: str) -> AIOKafkaProducer:
         acks="all",
         enable_idempotence=False,  # Tansu has no idempotent producer support
         request_timeout_ms=30_000,
+        **producer_size_options(common),
     )
 
 
@@ -48,7 +73,24 @@ def make_consumer(
         session_timeout_ms=common.kafka_session_timeout_ms,
         heartbeat_interval_ms=common.kafka_heartbeat_interval_ms,
         max_poll_records=500,
+        **consumer_size_options(common),
     )
+
+
+async def broker_reachable(client: AIOKafkaClient, timeout: float = BROKER_CHECK_SECONDS) -> bool:
+    """True if a broker answers a metadata request now, within ``timeout`` seconds.
+
+    A readiness check, not cached state: it sends a real request over ``client`` (a started
+    producer's ``.client``, say), reconnecting if it must, so a broker that went away shows as
+    unreachable at once rather than after the client notices.
+    """
+    try:
+        async with asyncio.timeout(timeout):
+            await client.fetch_all_metadata()
+    except (KafkaError, OSError, TimeoutError) as exc:
+        log.debug("broker unreachable", extra={"error": repr(exc)})
+        return False
+    return True
 
 
 async def ensure_topics(

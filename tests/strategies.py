@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from datetime import UTC, datetime
 
 from hypothesis import strategies as st
@@ -80,9 +82,14 @@ alerts = st.builds(
     ends_at=st.none() | instants,
 )
 dead_letters = st.builds(
-    lambda payload, **kw: DeadLetter(payload_b64=__import__("base64").b64encode(payload).decode(),
-                                     payload_size=len(payload), **kw),
-    st.binary(max_size=200), service=stripped, stage=stripped, source=st.just("") | stripped,
+    lambda payload, truncated, **kw: DeadLetter(
+        payload_b64=base64.b64encode(payload).decode(),
+        payload_size=len(payload) + (truncated or 0),
+        payload_sha256=hashlib.sha256(payload).hexdigest(),
+        payload_truncated=bool(truncated), **kw),
+    st.binary(max_size=200),
+    st.none() | st.integers(1, 64 * 2**20),  # how much of the original was not kept
+    service=stripped, stage=stripped, source=st.just("") | stripped,
     reason=stripped, topic=st.none() | stripped, partition=st.none() | st.integers(0, 100),
     offset=st.none() | st.integers(0, 10**9), failed_at=instants,
 )

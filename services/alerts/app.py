@@ -8,9 +8,7 @@ import logging
 import random
 
 import httpx
-from aiokafka.errors import KafkaError
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from services.alerts.metrics import AlertsMetrics
 from services.alerts.notifiers.webhook import WebhookNotifier
@@ -20,13 +18,14 @@ from services.alerts.sent_log import RedisSentLog
 from services.alerts.settings import AlertsSettings
 from services.alerts.signer import decode_secret
 from shared.clock import utc_now
-from shared.consume_loop import run_consumer
-from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.consume_loop import OUTAGES, run_consumer
+from shared.kafka import broker_reachable, ensure_topics, make_consumer, make_producer
 from shared.kafka_senders import dead_letter_failures, send_contract, send_dead_letter
 from shared.lifecycle import cancel_all, until_shutdown
 from shared.logging import configure_logging
 from shared.metrics import new_registry
-from shared.ops_server import OpsServer
+from shared.ops_server import HealthCheck, OpsServer
+from shared.readiness import redis_answers, task_running
 from shared.schemas import Alert
 from shared.topics import ALERTS, SCORED_EVENTS
 
@@ -72,21 +71,21 @@ async def main() -> None:
         draw=random.random,
     )
 
-    async def kafka_ready() -> bool:
-        return bool(consumer.assignment())
-
-    async def redis_ready() -> bool:
-        return bool(await redis.ping())
-
-    ops = OpsServer("alerts", registry, {"kafka": kafka_ready, "redis": redis_ready},
-                    settings.host, settings.port)
+    loops: list[asyncio.Task[None]] = []
+    checks: dict[str, HealthCheck] = {
+        "kafka": functools.partial(broker_reachable, producer.client),
+        "redis": functools.partial(redis_answers, redis),
+        "consumer": task_running(lambda: loops[0] if loops else None),
+    }
+    ops = OpsServer("alerts", registry, checks, settings.host, settings.port, limits=settings.http)
     await producer.start()
     await consumer.start()
     await ops.start()
     loop = asyncio.create_task(
-        run_consumer(consumer, pipeline.handle, transient=(KafkaError, RedisError, OSError),
+        run_consumer(consumer, pipeline.handle, transient=OUTAGES,
                      on_failure=dead_letter_failures(producer, "alerts", utc_now))
     )
+    loops.append(loop)
     log.info("alerts running", extra={"port": settings.port, "webhook": bool(notifier),
                                       "threshold": settings.severity_threshold})
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.http_limits import HttpLimits
 from shared.settings import CommonSettings
 
 
@@ -12,9 +13,10 @@ class AlertsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRISK_ALERTS_", frozen=True, extra="ignore")
 
     common: CommonSettings = Field(default_factory=CommonSettings)
+    http: HttpLimits = Field(default_factory=HttpLimits)
     group_id: str = "brisk-alerts"
     host: str = "127.0.0.1"
-    port: int = Field(default=9103, ge=1, le=65535, description="/health and /metrics")
+    port: int = Field(default=9103, ge=1, le=65535, description="/health, /ready, /metrics")
     # 50 = "medium" and above in the scorer's levels: could disrupt operations or change costs.
     severity_threshold: float = Field(default=50, ge=0, le=100)
     webhook_url: str | None = None

@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from aiokafka import AIOKafkaConsumer
-from aiokafka.errors import KafkaError
+from aiokafka import AIOKafkaProducer
 from fastapi import FastAPI
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 
 from services.api.country_store import RedisCountryStore
 from services.api.main import create_app
@@ -24,13 +22,16 @@ from services.api.projector import EventProjector
 from services.api.settings import ApiSettings
 from services.api.store import RedisEventStore
 from shared.clock import utc_now
-from shared.consume_loop import run_consumer
-from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.consume_loop import OUTAGES, run_consumer
+from shared.kafka import broker_reachable, ensure_topics, make_consumer, make_producer
 from shared.kafka_senders import dead_letter_failures, send_dead_letter
 from shared.lifecycle import cancel_all
 from shared.logging import configure_logging
 from shared.metrics import new_registry
+from shared.ops_server import HealthCheck
+from shared.readiness import redis_answers, task_running
 from shared.topics import COUNTRY_RISK, SCORED_EVENTS
+from shared.uvicorn_guards import uvicorn_options
 
 log = logging.getLogger("brisk.api")
 
@@ -42,13 +43,12 @@ def build(settings: ApiSettings) -> FastAPI:
     redis = Redis.from_url(common.redis_url)
     store = RedisEventStore(redis, settings.events_retained)
     countries = RedisCountryStore(redis)
-    assigned: list[AIOKafkaConsumer] = []  # the consumer exists only inside the event loop
+    # The Kafka clients and the projector exist only inside the event loop (the lifespan).
+    producers: list[AIOKafkaProducer] = []
+    projectors: list[asyncio.Task[None]] = []
 
-    async def redis_ready() -> bool:
-        return bool(await redis.ping())
-
-    async def projector_ready() -> bool:
-        return bool(assigned and assigned[0].assignment())
+    async def kafka_ready() -> bool:
+        return bool(producers) and await broker_reachable(producers[0].client)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -60,11 +60,12 @@ def build(settings: ApiSettings) -> FastAPI:
                                    metrics, utc_now)
         await producer.start()
         await consumer.start()
-        assigned.append(consumer)
+        producers.append(producer)
         task = asyncio.create_task(run_consumer(
-            consumer, projector.handle, transient=(KafkaError, RedisError, OSError),
+            consumer, projector.handle, transient=OUTAGES,
             on_failure=dead_letter_failures(producer, "api", utc_now)))
         task.add_done_callback(_stop_if_failed)
+        projectors.append(task)
         try:
             yield
         finally:
@@ -73,8 +74,12 @@ def build(settings: ApiSettings) -> FastAPI:
             await producer.stop()
             await redis.aclose()
 
-    return create_app(store, countries, {"redis": redis_ready, "projector": projector_ready}, registry,
-                      metrics, lifespan)
+    checks: dict[str, HealthCheck] = {
+        "kafka": kafka_ready,
+        "redis": functools.partial(redis_answers, redis),
+        "projector": task_running(lambda: projectors[0] if projectors else None),
+    }
+    return create_app(store, countries, checks, registry, metrics, lifespan)
 
 
 def _stop_if_failed(task: asyncio.Task[None]) -> None:
@@ -88,4 +93,4 @@ def main() -> None:
     settings = ApiSettings()
     configure_logging("api", settings.common.log_level, settings.common.log_format)
     uvicorn.run(build(settings), host=settings.host, port=settings.port, log_config=None,
-                access_log=False, timeout_graceful_shutdown=5)
+                access_log=False, timeout_graceful_shutdown=5, **uvicorn_options(settings.http))

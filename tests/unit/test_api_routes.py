@@ -78,11 +78,17 @@ def test_limit_up_to_1000_is_accepted() -> None:
     assert client().get("/v1/events", params={"limit": 1000}).status_code == 200
 
 
-def test_health_reports_each_check() -> None:
-    ok = client().get("/health")
+def test_ready_reports_each_check_and_names_the_failed_ones() -> None:
+    ok = client().get("/ready")
     assert ok.status_code == 200 and ok.json()["checks"] == {"redis": True}
-    down = client(healthy=False).get("/health")
+    down = client(healthy=False).get("/ready")
     assert down.status_code == 503 and down.json()["status"] == "unavailable"
+    assert down.json()["failed"] == ["redis"]
+
+
+def test_health_is_liveness_and_stays_200_while_a_dependency_is_down() -> None:
+    response = client(healthy=False).get("/health")
+    assert response.status_code == 200 and response.json() == {"status": "ok", "service": "api"}
 
 
 def test_metrics_count_requests_by_route_template() -> None:

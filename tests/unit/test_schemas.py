@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis.strategies import SearchStrategy
@@ -34,8 +38,22 @@ def test_every_topic_carries_a_versioned_contract() -> None:
 
 
 @given(s.dead_letters)
-def test_dead_letter_keeps_the_original_bytes(letter: DeadLetter) -> None:
-    assert len(letter.payload()) == letter.payload_size
+def test_dead_letter_keeps_the_whole_payload_unless_flagged_truncated(letter: DeadLetter) -> None:
+    if letter.payload_truncated:
+        assert len(letter.payload()) < letter.payload_size
+    else:
+        assert len(letter.payload()) == letter.payload_size
+        assert hashlib.sha256(letter.payload()).hexdigest() == letter.payload_sha256
+
+
+def test_a_version_1_dead_letter_is_still_read_with_its_digest_computed() -> None:
+    v1 = {"schema_version": 1, "service": "ingest", "stage": "parse_item", "source": "feed",
+          "reason": "title: missing", "payload_b64": base64.b64encode(b"<item/>").decode(),
+          "payload_size": 7, "failed_at": "2026-11-22T12:00:00Z"}
+    letter = DeadLetter.from_bytes(json.dumps(v1))
+    assert letter.schema_version == 2 and not letter.payload_truncated
+    assert letter.payload() == b"<item/>"
+    assert letter.payload_sha256 == hashlib.sha256(b"<item/>").hexdigest()
 
 
 def test_readers_ignore_fields_from_newer_writers() -> None:

@@ -1,0 +1,156 @@
+"""A broker restart on the same port does not stop the api's projector or the alerts consumer:
+their aiokafka clients reconnect and rejoin, the consume loop rides out the errors on the way,
+``/ready`` names ``kafka`` while the broker is away, and events sent afterwards are consumed.
+
+The broker is Tansu's memory engine, the harshest case: it comes back with no topics and no
+group offsets, so the test recreates the topics (as a persistent broker would still have them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from brisk.embedded import tansu_argv
+from brisk.ports import free_port, wait_for_port
+from brisk.processes import Child, spawn
+from shared.kafka import ensure_topics, make_producer
+from shared.kafka_senders import send_contract
+from shared.schemas import Alert, ScoredEvent
+from shared.settings import CommonSettings
+from shared.topics import ALERTS, SCORED_EVENTS
+from tests.integration.conftest import ROOT, start_service
+from tests.integration.kafka_reader import read_until, wait_for
+from tests.strategies import sample_raw
+
+pytestmark = pytest.mark.integration
+
+
+def start_tansu(port: int, logs: Path, within: float) -> Child:
+    """Tansu on ``port``, retried while the port is still in TIME_WAIT (Tansu then exits)."""
+    deadline = time.monotonic() + within
+    while True:
+        broker = spawn(f"tansu-restart-{port}", tansu_argv(port), {}, logs, ROOT)
+        if wait_for_port(port, 5) and broker.alive():
+            asyncio.run(ensure_topics(f"127.0.0.1:{port}"))
+            return broker
+        broker.stop(timeout=5)
+        if time.monotonic() > deadline:
+            pytest.fail(f"Tansu could not bind {port} again:\n{broker.log_tail()}")
+        time.sleep(2)
+
+
+def event(run: str, n: int) -> ScoredEvent:
+    raw = sample_raw(id=uuid.uuid5(uuid.NAMESPACE_URL, f"{run}-{n}").hex,
+                     title=f"Protests close the border crossing ({run} #{n})")
+    return ScoredEvent.from_raw(raw, countries=["PAK"], scores={"political": 80}, severity=80,
+                                confidence=0.5, category="political",
+                                scored_at=datetime.now(UTC), scorer_version="test")
+
+
+def send(bootstrap: str, scored: ScoredEvent) -> None:
+    async def go() -> None:
+        producer = make_producer(CommonSettings(kafka_bootstrap=bootstrap), client_id="restart")
+        await producer.start()
+        try:
+            await send_contract(producer, SCORED_EVENTS, scored.id, scored)
+        finally:
+            await producer.stop()
+
+    asyncio.run(go())
+
+
+def listed(api: str, event_id: str) -> bool:
+    try:
+        items = httpx.get(f"{api}/v1/events", params={"limit": 1000}, timeout=5).json()["items"]
+    except httpx.HTTPError:
+        return False
+    return any(item["id"] == event_id for item in items)
+
+
+def alerted(bootstrap: str, event_id: str) -> bool:
+    def found(values: list[bytes]) -> bool:
+        return any(event_id in Alert.from_bytes(v).event_ids for v in values)
+
+    return found(asyncio.run(read_until(bootstrap, ALERTS.name, found, timeout=60)))
+
+
+def ready(url: str) -> tuple[int, list[str]]:
+    try:
+        response = httpx.get(f"{url}/ready", timeout=5)
+    except httpx.HTTPError:
+        return 0, []
+    return response.status_code, list(response.json().get("failed", []))
+
+
+def ready_is(url: str, status: int, failed: list[str] | None = None) -> Callable[[], bool]:
+    """A ``wait_for`` condition: ``/ready`` answers ``status`` (naming exactly ``failed``)."""
+
+    def check() -> bool:
+        got_status, got_failed = ready(url)
+        return got_status == status and (failed is None or got_failed == failed)
+
+    return check
+
+
+@pytest.fixture
+def broker_port(logs: Path) -> Iterator[tuple[int, list[Child]]]:
+    port = free_port()
+    brokers = [start_tansu(port, logs, within=20)]
+    try:
+        yield port, brokers
+    finally:
+        for broker in brokers:
+            broker.stop(timeout=10)
+
+
+def test_api_and_alerts_keep_consuming_after_the_broker_restarts_on_the_same_port(
+    broker_port: tuple[int, list[Child]], valkey_port: int, logs: Path,
+) -> None:
+    port, brokers = broker_port
+    bootstrap = f"127.0.0.1:{port}"
+    run = uuid.uuid4().hex[:8]
+    common = {"BRISK_KAFKA_BOOTSTRAP": bootstrap,
+              "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/3"}
+    api_port, alerts_port = free_port(), free_port()
+    api, alerts = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{alerts_port}"
+    children = [
+        start_service("api", common | {"BRISK_API_PORT": str(api_port),
+                                       "BRISK_API_GROUP_ID": f"api-{run}"}, logs),
+        start_service("alerts", common | {"BRISK_ALERTS_PORT": str(alerts_port),
+                                          "BRISK_ALERTS_GROUP_ID": f"alerts-{run}"}, logs),
+    ]
+    try:
+        for url in (api, alerts):
+            assert wait_for(ready_is(url, 200), timeout=90), (url, ready(url))
+        before = event(run, 1)
+        send(bootstrap, before)
+        assert wait_for(lambda: listed(api, before.id), timeout=60), _logs(children)
+        assert alerted(bootstrap, before.id), _logs(children)
+
+        brokers[-1].stop(timeout=10)
+        for url in (api, alerts):
+            assert wait_for(ready_is(url, 503, ["kafka"]), timeout=20), ready(url)
+        brokers.append(start_tansu(port, logs, within=120))
+
+        for url in (api, alerts):
+            assert wait_for(ready_is(url, 200), timeout=60), (url, ready(url))
+        after = event(run, 2)
+        send(bootstrap, after)
+        assert wait_for(lambda: listed(api, after.id), timeout=120), _logs(children)
+        assert alerted(bootstrap, after.id), _logs(children)
+        assert all(child.alive() for child in children), _logs(children)
+    finally:
+        for child in reversed(children):
+            child.stop(timeout=15)
+
+
+def _logs(children: list[Child]) -> str:
+    return "\n".join(f"--- {c.name}\n{c.log_tail(25)}" for c in children)
