@@ -4,6 +4,11 @@ The file is parsed by the format's handler, deduplicated against ingest's seen-s
 published to Kafka — so replaying the same file twice publishes nothing the second time. Events
 keep their original timestamps; ``speed`` paces publication by the gaps between them (speed 60
 turns an hour of events into a minute; 0 publishes as fast as the broker takes them).
+
+Bad input never stops a replay: unusable items, and events over ``BRISK_MAX_MESSAGE_BYTES``,
+are dead-lettered and the rest of the file is published. Only an unavailable broker or Redis
+raises (``PublishUnavailable``, a Redis error); chunks already acknowledged stay published and
+seen, so running the replay again publishes just the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from services.ingest.failures import PublishRefused
 from services.ingest.handlers import Handled, Handler
 from services.ingest.parsers.base import Parsed
 from services.ingest.pipeline import IngestOutcome, publish_handled
@@ -32,12 +38,14 @@ class ReplayTotals:
     published: int = 0
     duplicates: int = 0
     invalid: int = 0
+    oversized: int = 0
     refused_document: str | None = None
 
     def add(self, outcome: IngestOutcome) -> None:
         self.published += outcome.published
         self.duplicates += outcome.duplicates
         self.invalid += outcome.invalid_items
+        self.oversized += outcome.oversized
 
 
 def paced_chunks(events: list[RawEvent], speed: float) -> list[tuple[float, list[RawEvent]]]:
@@ -60,6 +68,8 @@ async def replay_document(
     seen: SeenSet,
     clock: Callable[[], datetime],
     speed: float,
+    *,
+    max_message_bytes: int,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     progress: Callable[[int], None] = lambda _: None,
 ) -> ReplayTotals:
@@ -67,9 +77,7 @@ async def replay_document(
     try:
         handled = await handler(doc)
     except InvalidEvent as exc:
-        await publisher.publish([], [dead_letter(
-            service="ingest", stage="parse_document", source=doc.location, payload=doc.body,
-            reason=exc.reason, now=clock())])
+        await _refuse(doc, "parse_document", exc.reason, publisher, clock())
         totals.refused_document = exc.reason
         return totals
     events = handled.parsed.events
@@ -79,14 +87,27 @@ async def replay_document(
         if wait > 0:
             await sleep(wait)
         # Refusals travel with the first chunk; the after-publish hook runs once, at the end.
-        outcome = await publish_handled(doc, Handled(Parsed(chunk, rejected)), publisher, seen,
-                                        clock())
+        try:
+            outcome = await publish_handled(doc, Handled(Parsed(chunk, rejected)), publisher,
+                                            seen, clock(), max_message_bytes=max_message_bytes)
+        except PublishRefused as exc:
+            await _refuse(doc, "publish_refused", exc.reason, publisher, clock())
+            totals.refused_document = exc.reason
+            return totals
         rejected = []
         totals.add(outcome)
         progress(len(chunk))
     if handled.after_publish is not None:
         await handled.after_publish()
     return totals
+
+
+async def _refuse(
+    doc: Document, stage: str, reason: str, publisher: Publisher, now: datetime
+) -> None:
+    """Dead-letter the whole document; raises ``PublishRefused`` if even that is refused."""
+    await publisher.publish([], [dead_letter(service="ingest", stage=stage, source=doc.location,
+                                             payload=doc.body, reason=reason, now=now)])
 
 
 def replay_feed(fmt: str, source: str, location: str, announce_initial: bool) -> FeedConfig:

@@ -5,10 +5,14 @@ the tracker's time-based checks (AIS gaps) run every ``tick_seconds``. Both are 
 arrive — a live AIS feed delivers many lines a second; a silent feed publishes nothing anyway.
 Decoder counts (bad checksums, orphan fragments …) go to a metric, never to the dead-letter
 topic: a busy receiver produces thousands of them and they carry no information worth keeping.
+While the broker or Redis is unavailable the stream keeps reading and holds at most
+``MAX_PENDING`` signals (the newest: a signal is about now) for the next flush; anything else
+that fails raises, for ``feed_supervisor`` to log, count and restart.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -16,6 +20,7 @@ from datetime import datetime
 from services.ingest.ais.nmea import NmeaDecoder
 from services.ingest.ais.signals import signal_to_event
 from services.ingest.ais.tracker import LogisticsTracker, Signal
+from services.ingest.failures import is_transient
 from services.ingest.handlers import Handled
 from services.ingest.metrics import IngestMetrics
 from services.ingest.parsers.base import Parsed
@@ -24,6 +29,9 @@ from services.ingest.runner import Sink, record_outcome
 from services.ingest.sources.base import Document
 from shared.clock import Clock
 from shared.schemas import RawEvent
+
+log = logging.getLogger(__name__)
+MAX_PENDING = 10_000
 
 
 async def run_ais_stream(
@@ -59,9 +67,19 @@ async def run_ais_stream(
             reported = counters
             if pending:
                 doc = Document(name, location, b"", clock())
-                outcome = await publish_handled(doc, Handled(Parsed(pending)), sink.publisher,
-                                                sink.seen, clock())
-                record_outcome(metrics, name, outcome)
-                pending = []
+                try:
+                    outcome = await publish_handled(doc, Handled(Parsed(pending)),
+                                                    sink.publisher, sink.seen, clock(),
+                                                    max_message_bytes=sink.max_message_bytes)
+                except Exception as exc:
+                    if not is_transient(exc):
+                        raise
+                    metrics.publish_errors.labels(name).inc()
+                    log.warning("publish failed, signals kept for the next flush",
+                                extra={"feed": name, "error": repr(exc), "pending": len(pending)})
+                    pending = pending[-MAX_PENDING:]
+                else:
+                    record_outcome(metrics, name, outcome)
+                    pending = []
             metrics.last_success.labels(name).set(clock().timestamp())
             last_flush = now

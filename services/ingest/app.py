@@ -1,10 +1,11 @@
-"""Wiring only: settings → clients → one runner per feed (+ the push endpoint) → run until SIGTERM."""
+"""Wiring only: settings → clients → one supervised runner per feed (+ the push endpoint) →
+readiness checks → run until SIGTERM."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ import httpx
 from redis.asyncio import Redis
 
 from services.ingest.ais_stream import run_ais_stream
+from services.ingest.feed_supervisor import FeedStates, supervise
 from services.ingest.feeds_config import enabled_feeds
 from services.ingest.formats import build_handler
 from services.ingest.handlers import Handled
@@ -20,6 +22,7 @@ from services.ingest.metrics import IngestMetrics
 from services.ingest.pipeline import IngestOutcome, publish_handled
 from services.ingest.publisher import KafkaPublisher
 from services.ingest.push_api import PushEndpoint
+from services.ingest.readiness import ingest_checks
 from services.ingest.runner import Schedule, Sink, record_outcome, run_source
 from services.ingest.sanctions.snapshot_store import RedisSnapshotStore
 from services.ingest.seen_set import RedisSeenSet
@@ -38,6 +41,8 @@ from shared.ops_server import OpsServer
 
 log = logging.getLogger("brisk.ingest")
 MAX_NMEA_LINE = 1024
+# A Redis command that takes longer than this counts as Redis unavailable (503, backoff).
+REDIS_TIMEOUT_SECONDS = 5.0
 
 
 def build_source(feed: FeedConfig, settings: IngestSettings, http: httpx.AsyncClient) -> Source:
@@ -49,6 +54,14 @@ def build_source(feed: FeedConfig, settings: IngestSettings, http: httpx.AsyncCl
 
 
 def feed_task(
+    feed: FeedConfig, settings: IngestSettings, http: httpx.AsyncClient, sink: Sink,
+    metrics: IngestMetrics,
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    """A fresh run of the feed each call (what the supervisor restarts after a crash)."""
+    return lambda: _feed_run(feed, settings, http, sink, metrics)
+
+
+def _feed_run(
     feed: FeedConfig, settings: IngestSettings, http: httpx.AsyncClient, sink: Sink,
     metrics: IngestMetrics,
 ) -> Coroutine[Any, Any, None]:
@@ -71,39 +84,43 @@ async def main() -> None:
     metrics = IngestMetrics.create(registry)
 
     await ensure_topics(settings.common.kafka_bootstrap)
-    redis = Redis.from_url(settings.common.redis_url)
+    redis = Redis.from_url(settings.common.redis_url, socket_timeout=REDIS_TIMEOUT_SECONDS,
+                           socket_connect_timeout=REDIS_TIMEOUT_SECONDS)
     producer = make_producer(settings.common, client_id="brisk-ingest")
     await producer.start()
     http = httpx.AsyncClient(timeout=settings.http_timeout_seconds, follow_redirects=True)
-    publisher = KafkaPublisher(producer)
-    seen = RedisSeenSet(redis, settings.seen_ttl_seconds)
+    publisher = KafkaPublisher(producer, settings.publish_timeout_seconds)
+    seen = RedisSeenSet(redis, settings.seen_ttl_seconds, settings.seen_scope)
     snapshots = RedisSnapshotStore(redis)
+    max_message_bytes = settings.common.max_message_bytes
 
     async def accept_push(doc: Document, handled: Handled) -> IngestOutcome:
-        outcome = await publish_handled(doc, handled, publisher, seen, utc_now())
+        outcome = await publish_handled(doc, handled, publisher, seen, utc_now(),
+                                        max_message_bytes=max_message_bytes)
         record_outcome(metrics, doc.feed, outcome)
         return outcome
 
-    async def kafka_ready() -> bool:
-        return bool(producer.client.cluster.brokers())
-
-    async def redis_ready() -> bool:
-        return bool(await redis.ping())
-
+    states = FeedStates()
+    checks = ingest_checks(producer.client, redis, states, [f.name for f in feeds],
+                           settings.check_timeout_seconds)
     push = PushEndpoint(settings.push_token_hashes, accept_push, utc_now, settings.push_max_bytes)
-    ops = OpsServer("ingest", registry, {"kafka": kafka_ready, "redis": redis_ready},
-                    settings.host, settings.port, routes=[("POST", "/v1/ingest", push.handle)],
+    ops = OpsServer("ingest", registry, checks, settings.host, settings.port,
+                    routes=[("POST", "/v1/ingest", push.handle)],
                     client_max_size=settings.push_max_bytes)
     await ops.start()
     tasks = [
         asyncio.create_task(
-            feed_task(feed, settings, http,
-                      Sink(build_handler(feed, snapshots), publisher, seen), metrics),
+            supervise(feed.name,
+                      feed_task(feed, settings, http,
+                                Sink(build_handler(feed, snapshots), publisher, seen,
+                                     max_message_bytes), metrics),
+                      states, metrics.task_crashes),
             name=f"feed:{feed.name}")
         for feed in feeds
     ]
     log.info("ingest running", extra={"feeds": [f.name for f in feeds], "port": settings.port,
-                                      "push_partners": sorted(settings.push_token_hashes)})
+                                      "push_partners": sorted(settings.push_token_hashes),
+                                      "seen_scope": settings.seen_scope})
     try:
         await until_shutdown()
     finally:

@@ -18,6 +18,7 @@ class IngestMetrics:
     fetch_seconds: Histogram
     last_success: Gauge
     ais_sentences: Counter
+    task_crashes: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> IngestMetrics:
@@ -54,7 +55,7 @@ class IngestMetrics:
             ),
             publish_errors=Counter(
                 "brisk_ingest_publish_errors_total",
-                "Publishes to Kafka that failed and will be retried",
+                "Publishes that failed because the broker or Redis was unavailable, retried",
                 ["source"],
                 registry=registry,
             ),
@@ -75,6 +76,12 @@ class IngestMetrics:
                 "AIS NMEA lines by outcome: decoded, ignored, malformed, bad_checksum, "
                 "orphan_fragment, undecodable",
                 ["source", "outcome"],
+                registry=registry,
+            ),
+            task_crashes=Counter(
+                "brisk_ingest_task_crashes_total",
+                "Feed tasks that died of an unexpected error and were restarted with backoff",
+                ["source"],
                 registry=registry,
             ),
         )

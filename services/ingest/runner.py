@@ -1,4 +1,9 @@
-"""Drives one source: fetch, ingest, wait, with backoff on failure. Never raises on bad input."""
+"""Drives one source: fetch, ingest, wait, with backoff on failure. Never raises on bad input.
+
+Only transient failures (``failures.is_transient``: a fetch, the broker or Redis unavailable)
+are retried; bad input was dead-lettered once by the pipeline. Anything else raises out of
+``run_source`` for ``feed_supervisor`` to log, count and restart.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from aiokafka.errors import KafkaError
-
+from services.ingest.failures import is_transient
 from services.ingest.handlers import Handler
 from services.ingest.metrics import IngestMetrics
-from services.ingest.pipeline import SERVICE, IngestOutcome, ingest_document
+from services.ingest.pipeline import SERVICE, SIZE_STAGE, IngestOutcome, ingest_document
 from services.ingest.publisher import Publisher
 from services.ingest.seen_set import SeenSet
 from services.ingest.sources.base import FetchError, OversizedDocument, Source
@@ -37,11 +41,13 @@ class Schedule:
 
 @dataclass(frozen=True)
 class Sink:
-    """Where a source's documents go: its format's handler, the publisher, the seen-set."""
+    """Where a source's documents go: its format's handler, the publisher, the seen-set, and
+    the largest event the topic takes (``BRISK_MAX_MESSAGE_BYTES``)."""
 
     handler: Handler
     publisher: Publisher
     seen: SeenSet
+    max_message_bytes: int
 
 
 async def run_source(
@@ -58,7 +64,9 @@ async def run_source(
     while True:
         try:
             await _one_pass(source, sink, metrics, clock)
-        except (FetchError, KafkaError, OSError) as exc:
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
             failures += 1
             fetching = isinstance(exc, FetchError)
             (metrics.fetch_errors if fetching else metrics.publish_errors).labels(name).inc()
@@ -67,7 +75,8 @@ async def run_source(
                 log.error("giving up on source", extra={"feed": name, "error": str(exc)})
                 return
             delay = backoff_delay(failures, schedule.base_backoff, schedule.max_backoff, draw)
-            log.warning("fetch failed, backing off",
+            log.warning("fetch failed, backing off" if fetching else
+                        "broker or Redis unavailable, backing off",
                         extra={"feed": name, "error": str(exc), "retry_in_s": round(delay, 2)})
             await sleep(delay)
             continue
@@ -85,10 +94,10 @@ async def _one_pass(source: Source, sink: Sink, metrics: IngestMetrics, clock: C
     try:
         doc = await source.fetch()
     except OversizedDocument as exc:
-        metrics.invalid.labels(name, "size_limit").inc()
+        metrics.invalid.labels(name, SIZE_STAGE).inc()
         log.warning("refused oversized document", extra={"feed": name, "limit": exc.limit})
         # Only the first ``limit`` bytes are kept: a dead letter must itself fit on the topic.
-        letter = dead_letter(service=SERVICE, stage="size_limit", source=name,
+        letter = dead_letter(service=SERVICE, stage=SIZE_STAGE, source=name,
                              payload=exc.head, reason=str(exc), now=clock())
         await sink.publisher.publish([], [letter])
         return
@@ -96,7 +105,8 @@ async def _one_pass(source: Source, sink: Sink, metrics: IngestMetrics, clock: C
         metrics.fetch_seconds.labels(name).observe(time.perf_counter() - started)
     if doc is None:
         return
-    outcome = await ingest_document(doc, sink.handler, sink.publisher, sink.seen, clock())
+    outcome = await ingest_document(doc, sink.handler, sink.publisher, sink.seen, clock(),
+                                    max_message_bytes=sink.max_message_bytes)
     record_outcome(metrics, name, outcome)
 
 
@@ -106,8 +116,11 @@ def record_outcome(metrics: IngestMetrics, name: str, outcome: IngestOutcome) ->
     metrics.duplicates.labels(name).inc(outcome.duplicates)
     if outcome.invalid_items:
         metrics.invalid.labels(name, "parse_item").inc(outcome.invalid_items)
-    if outcome.invalid_document:
-        metrics.invalid.labels(name, "parse_document").inc()
+    if outcome.oversized:
+        metrics.invalid.labels(name, SIZE_STAGE).inc(outcome.oversized)
+    if outcome.refused_document:
+        metrics.invalid.labels(name, outcome.refused_document).inc()
     log.info("ingested", extra={"feed": name, "published": outcome.published,
                                 "duplicates": outcome.duplicates,
-                                "invalid": outcome.invalid_items})
+                                "invalid": outcome.invalid_items,
+                                "oversized": outcome.oversized})

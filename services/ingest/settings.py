@@ -66,6 +66,14 @@ class IngestSettings(BaseSettings):
     http_timeout_seconds: float = Field(default=30, gt=0)
     max_backoff_seconds: float = Field(default=900, gt=0)
     seen_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    # Part of the seen-set's keys (see seen_set.py): brisk up sets it to an in-memory broker's
+    # run id, so a broker restart never leaves events "seen" that the broker no longer has.
+    seen_scope: str = Field(default="", max_length=100, pattern=r"^[A-Za-z0-9._-]*$")
+    # How long a publish may wait for the broker's acknowledgement before it counts as failed
+    # (a feed backs off, a partner gets 503): a dead broker must not hang ingest.
+    publish_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    # Readiness checks (the broker round trip, the Redis ping) give up after this long.
+    check_timeout_seconds: float = Field(default=2, gt=0, le=60)
     # Partner name -> SHA-256 hex of its push token (`brisk token new NAME` makes both).
     push_token_hashes: dict[str, str] = Field(default_factory=dict)
     push_max_bytes: int = Field(default=1024 * 1024, ge=1024)

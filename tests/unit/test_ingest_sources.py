@@ -22,6 +22,7 @@ from services.ingest.sources.http_source import HttpSource
 from shared.schemas import DeadLetter, RawEvent
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+MESSAGE_LIMIT = 1024 * 1024
 REUTERS = "reuters_worldnews_2018-01-30.rss"
 
 
@@ -30,7 +31,7 @@ def clock() -> datetime:
 
 
 def sink(publisher: ListPublisher) -> Sink:
-    return Sink(ParserHandler(parse_feed), publisher, MemorySeenSet())
+    return Sink(ParserHandler(parse_feed), publisher, MemorySeenSet(), MESSAGE_LIMIT)
 
 
 class ListPublisher:
@@ -169,7 +170,7 @@ async def test_a_replay_waits_out_a_broker_outage_instead_of_giving_up(demo_feed
 async def test_re_polling_a_feed_publishes_nothing_new(demo_feeds: Path) -> None:
     publisher = ListPublisher()
     metrics = IngestMetrics.create(CollectorRegistry())
-    shared = Sink(ParserHandler(parse_feed), publisher, MemorySeenSet())
+    shared = Sink(ParserHandler(parse_feed), publisher, MemorySeenSet(), MESSAGE_LIMIT)
     for _ in range(2):
         await run_source(FileSource("reuters", demo_feeds / REUTERS, 1_000_000, clock), shared,
                          metrics, Schedule(interval=None), clock, _never)

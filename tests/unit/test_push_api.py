@@ -25,14 +25,22 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 TOKEN = new_token()
 CORRIDORS = Path(__file__).resolve().parents[2] / "demo" / "push" / "corridor_status.jsonl"
 LIMIT = 64 * 1024
+MESSAGE_LIMIT = 32 * 1024  # below the body limit, so one item can be too large for the topic
 
 
 class ListPublisher:
+    """Keeps what it is given, or raises ``failure`` (the broker's answer) when one is set."""
+
     def __init__(self) -> None:
         self.events: list[RawEvent] = []
+        self.letters: list[DeadLetter] = []
+        self.failure: Exception | None = None
 
     async def publish(self, events: list[RawEvent], dead_letters: list[DeadLetter]) -> None:
+        if self.failure is not None:
+            raise self.failure
         self.events += events
+        self.letters += dead_letters
 
 
 @pytest.fixture
@@ -41,7 +49,8 @@ async def push() -> AsyncIterator[tuple[str, ListPublisher]]:
     seen = MemorySeenSet()
 
     async def accept(doc: Document, handled: Handled) -> IngestOutcome:
-        return await publish_handled(doc, handled, publisher, seen, NOW)
+        return await publish_handled(doc, handled, publisher, seen, NOW,
+                                     max_message_bytes=MESSAGE_LIMIT)
 
     endpoint = PushEndpoint({"railcorp": hash_token(TOKEN)}, accept, lambda: NOW, LIMIT)
     port = free_port()
@@ -67,8 +76,8 @@ async def test_a_partner_batch_is_accepted_once(push: tuple[str, ListPublisher])
     url, publisher = push
     first = await post(url, corridor_batch())
     again = await post(url, corridor_batch())
-    assert first.status_code == 202 and first.json() == {"accepted": 3, "duplicates": 0}
-    assert again.json() == {"accepted": 0, "duplicates": 3}
+    assert first.status_code == 202 and first.json() == {"accepted": 3, "duplicates": 0, "refused": 0}
+    assert again.json() == {"accepted": 0, "duplicates": 3, "refused": 0}
     khorgos = publisher.events[0]
     assert khorgos.source == "push-railcorp" and khorgos.kind == "shipping"
     assert khorgos.fields["crossing"] == "Khorgos" and khorgos.fields["wait_hours"] == 46
@@ -127,3 +136,63 @@ def test_tokens_are_matched_by_hash_only() -> None:
     assert match_token("brisk_two", hashes) == "b"
     assert match_token("brisk_three", hashes) is None
     assert "brisk_one" not in json.dumps(hashes)
+
+
+@pytest.mark.parametrize(
+    ("body", "says", "kind"),
+    [(b'{"items": ' + b"[" * 5_000 + b"]" * 5_000 + b"}", "nested deeper than the limit of 32",
+      "json_depth"),
+     (b'{"items": [{"id": "a", "title": "t", "published_at": "2026-11-22T10:00:00Z", '
+      b'"fields": {"wait_hours": NaN}}]}', "NaN is refused", "json_number"),
+     (b'{"items": [{"id": "a", "title": "t", "published_at": "2026-11-22T10:00:00Z", '
+      b'"fields": {"wait_hours": 1e999}}]}', "only finite numbers", "json_number")],
+)
+async def test_json_over_a_limit_is_422_naming_it(
+    push: tuple[str, ListPublisher], body: bytes, says: str, kind: str
+) -> None:
+    url, publisher = push
+    response = await post(url, body)
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert says in error["msg"] and error["type"] == kind and error["loc"] == ["body"]
+    assert publisher.events == []
+
+
+async def test_an_item_too_large_for_the_topic_is_dead_lettered_and_the_rest_accepted(
+    push: tuple[str, ListPublisher],
+) -> None:
+    url, publisher = push
+    batch = corridor_batch()
+    batch["items"][1]["summary"] = "x" * 19_000  # type: ignore[index]
+    batch["items"][1]["fields"] = {"notes": "y" * 19_000}  # type: ignore[index]
+    response = await post(url, batch)
+    assert response.status_code == 202
+    assert response.json() == {"accepted": 2, "duplicates": 0, "refused": 1}
+    [letter] = publisher.letters
+    assert letter.stage == "size_limit" and "BRISK_MAX_MESSAGE_BYTES" in letter.reason
+
+
+async def test_an_unacknowledged_batch_is_503_with_retry_after_and_not_marked_seen(
+    push: tuple[str, ListPublisher],
+) -> None:
+    from services.ingest.failures import PublishUnavailable
+
+    url, publisher = push
+    publisher.failure = PublishUnavailable("the broker did not acknowledge within 10 s")
+    refused = await post(url, corridor_batch())
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
+    publisher.failure = None
+    retried = await post(url, corridor_batch())  # nothing was marked seen: all go through now
+    assert retried.status_code == 202 and retried.json()["accepted"] == 3
+
+
+async def test_a_batch_the_broker_refuses_for_good_is_422_not_503(
+    push: tuple[str, ListPublisher],
+) -> None:
+    from services.ingest.failures import PublishRefused
+
+    url, publisher = push
+    publisher.failure = PublishRefused("the broker refused the records: InvalidTopicError")
+    response = await post(url, corridor_batch())
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "publish_refused"

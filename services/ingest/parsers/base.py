@@ -8,7 +8,6 @@ Parsers are pure: no I/O, no clock (times come from the document), no global sta
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +15,7 @@ from typing import Protocol, TypeVar
 
 from pydantic import ValidationError
 
+from services.ingest.parsers.json_limits import MAX_LINE_BYTES, load_json
 from services.ingest.sources.base import Document
 from shared.dlq import InvalidEvent, reason_from_validation
 from shared.ids import event_id
@@ -44,16 +44,14 @@ def json_lines(
     body: bytes, convert: Callable[[object], T | None]
 ) -> tuple[list[T], list[Rejected], int]:
     """Each non-blank line as JSON through ``convert`` (None = skip the line, ``InvalidEvent`` =
-    reject it); unreadable lines are rejected with their bytes. Returns (values, rejected,
-    number of non-blank lines)."""
+    reject it); unreadable lines, and lines over the JSON limits (``json_limits``), are rejected
+    with their bytes. Returns (values, rejected, number of non-blank lines)."""
     values: list[T] = []
     rejected: list[Rejected] = []
     lines = [line for line in body.splitlines() if line.strip()]
     for line in lines:
         try:
-            value = convert(json.loads(line))
-        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-            rejected.append(Rejected(f"not a JSON object: {exc}", line))
+            value = convert(load_json(line, max_bytes=MAX_LINE_BYTES))
         except InvalidEvent as exc:
             rejected.append(Rejected(exc.reason, line))
         else:

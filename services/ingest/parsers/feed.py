@@ -1,9 +1,10 @@
 """RSS 0.9x/1.0/2.0 and Atom documents → RawEvents, through feedparser after the safety check.
 
-A document that is not well-formed XML is refused whole (raises ``InvalidEvent``): items a lenient
-parser salvages from a broken document are unreliable. An encoding mismatch that feedparser
-resolves (declared UTF-8, sent as Windows-1252 — common in the wild) is accepted. A single entry
-that cannot become an event is returned as a ``Rejected`` item, and the rest of the feed goes on.
+A document that is not well-formed XML, or nests deeper than ``MAX_XML_DEPTH``, is refused whole
+(raises ``InvalidEvent``): items a lenient parser salvages from a broken document are unreliable.
+An encoding mismatch that feedparser resolves (declared UTF-8, sent as Windows-1252 — common in
+the wild) is accepted. A single entry that cannot become an event is returned as a ``Rejected``
+item, and the rest of the feed goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import feedparser
 
 from services.ingest.parsers.base import Parsed, Rejected, document_event
 from services.ingest.parsers.dates import parse_localised_rfc822
-from services.ingest.parsers.xml_safety import refuse_unsafe_xml
+from services.ingest.parsers.xml_safety import refuse_deep_xml, refuse_unsafe_xml
 from services.ingest.sources.base import Document
 from shared.dlq import InvalidEvent
 from shared.schemas import RawEvent
@@ -32,6 +33,7 @@ _SPACE = re.compile(r"\s+")
 
 def parse_feed(doc: Document) -> Parsed:
     refuse_unsafe_xml(doc.body)
+    refuse_deep_xml(doc.body)  # feedparser gives no entry its own element to judge alone
     parsed = feedparser.parse(doc.body, sanitize_html=True, resolve_relative_uris=False)
     if parsed.get("bozo"):
         problem = parsed.get("bozo_exception")

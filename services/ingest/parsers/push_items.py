@@ -7,12 +7,12 @@ and its measures in ``fields``. The partner's own id makes the event id, so rese
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from services.ingest.parsers.base import Parsed, Rejected
+from services.ingest.parsers.json_limits import MAX_LINE_BYTES, load_json
 from services.ingest.sources.base import Document
 from shared.dlq import InvalidEvent, reason_from_validation
 from shared.ids import event_id
@@ -47,7 +47,8 @@ def item_to_event(item: PushItem, source: str, fetched_at: datetime) -> RawEvent
 
 
 def parse_jsonl_items(doc: Document) -> Parsed:
-    """One PushItem per line; a line that is not one is rejected with its bytes."""
+    """One PushItem per line; a line that is not one (or breaks a JSON limit) is rejected with
+    its bytes, and the other lines go on."""
     if b"\x00" in doc.body[:1024]:
         raise InvalidEvent("binary data, not JSON Lines")
     events: list[RawEvent] = []
@@ -56,9 +57,9 @@ def parse_jsonl_items(doc: Document) -> Parsed:
         if not line.strip():
             continue
         try:
-            item = PushItem.model_validate(json.loads(line))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            rejected.append(Rejected(f"line {number}: not JSON: {exc}", line))
+            item = PushItem.model_validate(load_json(line, max_bytes=MAX_LINE_BYTES))
+        except InvalidEvent as exc:
+            rejected.append(Rejected(f"line {number}: {exc.reason}", line))
         except ValidationError as exc:
             rejected.append(Rejected(f"line {number}: {reason_from_validation(exc)}", line))
         else:

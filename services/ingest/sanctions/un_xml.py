@@ -2,6 +2,8 @@
 
 The document is refused whole when it declares entities (``refuse_unsafe_xml``, then defusedxml
 with DTDs forbidden) or is not well-formed: a truncated list would look like mass de-listings.
+An entry nested deeper than ``MAX_XML_DEPTH`` is ``Rejected`` alone (its dead letter holds the
+entry cut off at that depth: the whole could not even be serialised) and the rest goes on.
 Each ``INDIVIDUAL`` or ``ENTITY`` is keyed by its ``DATAID``; its regime (``UN_LIST_TYPE``, e.g.
 "DPRK", "Al-Qaida") is the programme and ``REFERENCE_NUMBER`` ("KPi.033") the public reference.
 """
@@ -15,7 +17,12 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from services.ingest.parsers.base import Rejected
-from services.ingest.parsers.xml_safety import refuse_unsafe_xml
+from services.ingest.parsers.xml_safety import (
+    MAX_XML_DEPTH,
+    element_too_deep,
+    refuse_unsafe_xml,
+    shallow_copy,
+)
 from services.ingest.sanctions.countries import to_iso3, unique_sorted
 from services.ingest.sanctions.model import (
     MAX_ALIASES,
@@ -46,6 +53,11 @@ def parse_un_xml(body: bytes) -> tuple[Snapshot, list[Rejected]]:
     entries = [("individual", e) for e in root.iterfind("INDIVIDUALS/INDIVIDUAL")]
     entries += [("entity", e) for e in root.iterfind("ENTITIES/ENTITY")]
     for entity_type, element in entries:
+        if element_too_deep(element):
+            rejected.append(Rejected(
+                f"{entity_type} nested deeper than the limit of {MAX_XML_DEPTH} elements",
+                tostring(shallow_copy(element), encoding="utf-8")))
+            continue
         try:
             designation = _designation(element, entity_type)
         except InvalidEvent as exc:
