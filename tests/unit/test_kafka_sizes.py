@@ -10,7 +10,7 @@ from shared.settings import CommonSettings
 from shared.topics import SCORED_EVENTS
 
 
-@pytest.mark.parametrize("limit", [65_536, 1_048_576, 8 * 1_048_576, 64 * 1_048_576])
+@pytest.mark.parametrize("limit", [524_288, 1_048_576, 8 * 1_048_576, 64 * 1_048_576])
 async def test_a_consumer_fetches_whatever_a_producer_may_send(limit: int) -> None:
     common = CommonSettings(max_message_bytes=limit)
     producer = make_producer(common, client_id="test")
@@ -22,5 +22,10 @@ async def test_a_consumer_fetches_whatever_a_producer_may_send(limit: int) -> No
 
 
 async def test_a_small_limit_does_not_shrink_ordinary_fetches() -> None:
-    consumer = make_consumer(CommonSettings(max_message_bytes=65_536), "g", [SCORED_EVENTS], "t")
+    consumer = make_consumer(CommonSettings(max_message_bytes=524_288), "g", [SCORED_EVENTS], "t")
     assert consumer._max_partition_fetch_bytes == 1024 * 1024
+
+
+def test_a_limit_a_dead_letter_could_not_fit_stops_start_up_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="max_message_bytes"):
+        CommonSettings(max_message_bytes=65_536)
