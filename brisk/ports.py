@@ -13,12 +13,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def port_is_free(port: int, host: str = "127.0.0.1", reuse_address: bool = True) -> bool:
-    """Whether a listener could bind ``port`` now. ``reuse_address=False`` asks as a server that
-    does not set SO_REUSEADDR would (Tansu): a port in TIME_WAIT then counts as taken."""
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a listener setting SO_REUSEADDR (as Tansu, Valkey and uvicorn do) could bind
+    ``port`` now: a port whose old connections sit in TIME_WAIT counts as free."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        if reuse_address:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError:

@@ -123,8 +123,8 @@ class Supervisor:
             return
         if now < m.restart_at:
             return
-        if m.spec.port is not None and not port_is_free(m.spec.port, reuse_address=False):
-            m.restart_at = now + 0.5  # a dead listener's port can stay taken for a few seconds
+        if m.spec.port is not None and not port_is_free(m.spec.port):
+            m.restart_at = now + 0.5  # the old process (or its group) still holds the port
             return
         m.child = self._spawn(m.spec)
         m.restart_at = None
