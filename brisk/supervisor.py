@@ -49,6 +49,7 @@ class Managed:
     died_at: float | None = None
     starting: bool = False
     restarts: int = 0
+    planned: bool = False  # restarted on purpose (``on_restart``), not because it died
 
 
 class Supervisor:
@@ -106,11 +107,14 @@ class Supervisor:
                 if m.spec.after_ready is not None:
                     m.spec.after_ready()
                 took = now - (m.died_at or now)
-                self.say(f"{m.spec.name} is back (pid {m.child.pid}, {took:.1f}s after it died)")
+                why = "its restart" if m.planned else "it died"
+                m.planned = False
+                self.say(f"{m.spec.name} is back (pid {m.child.pid}, {took:.1f}s after {why})")
                 self._after_restart(m)
             return
         if m.restart_at is None:
             code = m.child.stop(0)
+            m.planned = False
             m.exits.append(now)
             m.died_at = now if not m.starting else m.died_at or now
             m.starting = False
@@ -146,6 +150,7 @@ class Supervisor:
             target.child.stop(15)
             target.child = self._spawn(target.spec)
             target.starting = True
+            target.planned = True
             target.died_at = self.clock()
             self.on_change()
 
