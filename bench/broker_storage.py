@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from brisk.embedded import BrokerStorage  # noqa: E402
 from brisk.local_broker import local_broker  # noqa: E402
+from brisk.processes import resident_mib  # noqa: E402
 from shared.ids import event_id  # noqa: E402
 from shared.kafka import ensure_topics  # noqa: E402
 from shared.schemas import RawEvent  # noqa: E402
@@ -43,13 +44,6 @@ def events(count: int) -> list[bytes]:
                      summary=SUMMARY, url=f"https://news.example.org/{n}",
                      published_at=start + timedelta(seconds=n), fetched_at=start,
                      ).to_bytes() for n in range(count)]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def disk_bytes(path: Path) -> int:
@@ -97,7 +91,7 @@ def measure(storage: BrokerStorage, count: int) -> dict[str, object]:
             local_broker(storage, Path(work), ROOT) as running:
         asyncio.run(ensure_topics(running.bootstrap))
         disk_before = disk_bytes(running.data_dir) if running.data_dir else 0
-        rss_before = rss_mib(running.broker.pid)
+        rss_before = resident_mib(running.broker.pid)
         rate = asyncio.run(produce(running.bootstrap, values))
         time.sleep(2)
         figures: dict[str, object] = {
@@ -105,11 +99,11 @@ def measure(storage: BrokerStorage, count: int) -> dict[str, object]:
             "mean_value_bytes": round(sum(map(len, values)) / count),
             "produce_per_s": round(rate),
             "broker_rss_mib_before": round(rss_before, 1),
-            "broker_rss_mib_after": round(rss_mib(running.broker.pid), 1),
+            "broker_rss_mib_after": round(resident_mib(running.broker.pid), 1),
         }
         if running.object_store is not None and running.data_dir is not None:
             used = disk_bytes(running.data_dir) - disk_before
-            figures["object_store_rss_mib"] = round(rss_mib(running.object_store.pid), 1)
+            figures["object_store_rss_mib"] = round(resident_mib(running.object_store.pid), 1)
             figures["disk_bytes_per_event"] = round(used / count)
             # kill -9 the broker, start it again on the same port and bucket, count the records.
             running.restart_broker()

@@ -3,10 +3,11 @@
 1. ``brisk score``: items/s through the offline path, one process, one core; the median and
    the best of ``--runs`` runs (this VM has slow spells lasting minutes, in which everything
    runs about 1.5x slower; the spread shows them).
-2. The Faust scorer against the embedded broker (Tansu), events/s sustained, beside the raw
-   aiokafka consume → JSON decode → produce rate measured in the same run on the same broker,
-   and their ratio. ``--workers`` Faust worker processes (default: one per core) share the
-   topic's 4 partitions; each worker's CPU time per event is printed too.
+2. The Faust scorer against the embedded broker (Tansu) on each storage engine (``s3`` over
+   SeaweedFS, then ``memory``; ``--engines``), events/s sustained, beside the raw aiokafka
+   consume → JSON decode → produce rate measured in the same run on the same broker, their
+   ratio, and the broker's RSS afterwards. ``--workers`` Faust worker processes (default: one
+   per core) share the topic's 4 partitions; each worker's CPU time per event is printed too.
 
 Items are dev.jsonl's real news items, repeated with distinct ids. The scorer's hot path runs
 compiled when ``make install`` has built it (services/scorer/compiled.py); the first line says.
@@ -34,9 +35,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from brisk.embedded import tansu_argv  # noqa: E402
-from brisk.ports import free_port, wait_for_port  # noqa: E402
-from brisk.processes import spawn  # noqa: E402
+from brisk.embedded import BrokerStorage  # noqa: E402
+from brisk.local_broker import local_broker  # noqa: E402
+from brisk.ports import free_port  # noqa: E402
+from brisk.processes import resident_mib, spawn  # noqa: E402
 from brisk.stack import http_ok  # noqa: E402
 from shared.ids import event_id  # noqa: E402
 from shared.kafka import ensure_topics  # noqa: E402
@@ -156,8 +158,9 @@ def scoring_time(port: int) -> tuple[float, float]:
             values.get("brisk_scorer_score_seconds_count", 0.0))
 
 
-def wait_until_healthy(ports: list[int], timeout: float) -> bool:
-    checks = [http_ok(f"http://127.0.0.1:{port}/health") for port in ports]
+def wait_until_ready(ports: list[int], timeout: float) -> bool:
+    """Every worker answers ``/ready``: partitions assigned, not rebalancing."""
+    checks = [http_ok(f"http://127.0.0.1:{port}/ready") for port in ports]
     deadline = time.monotonic() + timeout
     while checks and time.monotonic() < deadline:
         checks = [check for check in checks if not check()]
@@ -179,6 +182,8 @@ def main() -> None:
                         help="Faust worker processes (default: one per core)")
     parser.add_argument("--runs", type=int, default=3, help="offline runs")
     parser.add_argument("--only", choices=("offline", "stream"), help="run one half")
+    parser.add_argument("--engines", default="s3,memory",
+                        help="broker storage engines for the stream half, in order")
     args = parser.parse_args()
 
     if args.only != "stream":
@@ -193,46 +198,56 @@ def main() -> None:
     if args.only == "offline":
         return
 
-    logs = Path(tempfile.mkdtemp(prefix="brisk-bench-"))
-    port = free_port()
-    broker = spawn("tansu", tansu_argv(port), {}, logs, ROOT)
-    scorers = []
-    try:
-        assert wait_for_port(port, 20), "Tansu did not start"
-        bootstrap = f"127.0.0.1:{port}"
-        asyncio.run(ensure_topics(bootstrap))
-        values = raw_events(args.items)
-        asyncio.run(produce(bootstrap, "bench.raw", values))
-        raw_rate = asyncio.run(relay_rate(bootstrap, "bench.raw", len(values),
-                                          relay_to="bench.relay"))
-        print(f"raw aiokafka consume→decode→produce: {raw_rate:,.0f} events/s")
-        app_id = f"bench-{uuid.uuid4().hex[:6]}"
-        ports = [free_port() for _ in range(args.workers)]
-        for n, web_port in enumerate(ports):
-            env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": bootstrap, "BRISK_LOG_LEVEL": "WARNING",
-                   "BRISK_SCORER_PORT": str(web_port),
-                   "BRISK_SCORER_DATA_DIR": str(logs / f"data{n}"), "BRISK_SCORER_APP_ID": app_id}
-            scorers.append(spawn(f"scorer{n}", [sys.executable, "-m", "services.scorer"], env,
-                                 logs, ROOT))
-        # Sustained means after start-up: every worker has its partitions before events arrive,
-        # so no group rebalance falls inside the measurement.
-        assert wait_until_healthy(ports, 120), "the scorer workers did not become healthy"
-        cpu_before = [cpu_seconds(s.pid) for s in scorers]
-        asyncio.run(produce(bootstrap, RAW_EVENTS.name, values))
-        faust_rate = asyncio.run(produced_rate(bootstrap, SCORED_EVENTS.name, len(values)))
-        print(f"Faust scorer (score + send + country index, 4 partitions, {args.workers} "
-              f"worker(s)): {faust_rate:,.0f} events/s")
-        print(f"ratio Faust scorer / raw aiokafka relay: {faust_rate / raw_rate:.2f}")
-        for n, web_port in enumerate(ports):
-            spent, count = scoring_time(web_port)
-            cpu = cpu_seconds(scorers[n].pid) - cpu_before[n]
-            print(f"worker {n}: {count:,.0f} events; CPU {cpu / max(count, 1) * 1e6:,.0f} µs/event,"
-                  f" of which decode + score {spent / max(count, 1) * 1e6:,.0f} µs")
-    finally:
-        for scorer in scorers:
-            scorer.stop(timeout=15)
-        broker.stop(timeout=10)
+    for storage in args.engines.split(","):
+        if storage not in ("s3", "memory"):
+            parser.error(f"--engines: s3 or memory, not {storage!r}")
+        stream_figures("s3" if storage == "s3" else "memory", args.items, args.workers)
 
+
+def stream_figures(storage: BrokerStorage, items: int, workers: int) -> None:
+    """The raw relay and the Faust scorer on a fresh embedded broker with ``storage``."""
+    work = Path(tempfile.mkdtemp(prefix=f"brisk-bench-{storage}-"))
+    logs = work / "logs"
+    scorers = []
+    with local_broker(storage, work, ROOT) as broker:
+        try:
+            bootstrap = broker.bootstrap
+            asyncio.run(ensure_topics(bootstrap))
+            values = raw_events(items)
+            asyncio.run(produce(bootstrap, "bench.raw", values))
+            raw_rate = asyncio.run(relay_rate(bootstrap, "bench.raw", len(values),
+                                              relay_to="bench.relay"))
+            print(f"[{storage}] raw aiokafka consume→decode→produce: {raw_rate:,.0f} events/s")
+            app_id = f"bench-{uuid.uuid4().hex[:6]}"
+            ports = [free_port() for _ in range(workers)]
+            for n, web_port in enumerate(ports):
+                env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": bootstrap,
+                       "BRISK_LOG_LEVEL": "WARNING", "BRISK_SCORER_PORT": str(web_port),
+                       "BRISK_SCORER_DATA_DIR": str(work / f"data{n}"),
+                       "BRISK_SCORER_APP_ID": app_id}
+                scorers.append(spawn(f"scorer{n}", [sys.executable, "-m", "services.scorer"],
+                                     env, logs, ROOT))
+            # Sustained means after start-up: every worker has its partitions before events
+            # arrive, so no group rebalance falls inside the measurement.
+            assert wait_until_ready(ports, 120), "the scorer workers did not become ready"
+            cpu_before = [cpu_seconds(s.pid) for s in scorers]
+            asyncio.run(produce(bootstrap, RAW_EVENTS.name, values))
+            faust_rate = asyncio.run(produced_rate(bootstrap, SCORED_EVENTS.name, len(values)))
+            print(f"[{storage}] Faust scorer (score + send + country index, 4 partitions, "
+                  f"{workers} worker(s)): {faust_rate:,.0f} events/s")
+            print(f"[{storage}] ratio Faust scorer / raw aiokafka relay: "
+                  f"{faust_rate / raw_rate:.2f}")
+            for n, web_port in enumerate(ports):
+                spent, count = scoring_time(web_port)
+                cpu = cpu_seconds(scorers[n].pid) - cpu_before[n]
+                print(f"[{storage}] worker {n}: {count:,.0f} events; CPU "
+                      f"{cpu / max(count, 1) * 1e6:,.0f} µs/event, of which decode + score "
+                      f"{spent / max(count, 1) * 1e6:,.0f} µs")
+            print(f"[{storage}] broker RSS after {2 * len(values):,} records in and "
+                  f"{len(values):,} scored out: {resident_mib(broker.broker.pid):,.0f} MiB")
+        finally:
+            for scorer in scorers:
+                scorer.stop(timeout=15)
 
 if __name__ == "__main__":
     main()

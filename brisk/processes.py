@@ -84,3 +84,14 @@ def spawn(
         preexec_fn=_die_with_parent,
     )
     return Child(name, popen, log_path, log)
+
+
+def resident_mib(pid: int) -> float:
+    """A live process's resident memory (VmRSS) in MiB; 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
