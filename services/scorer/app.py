@@ -1,69 +1,55 @@
 """Wiring only: settings → the scorer and its data → the Faust app, its two agents and pages.
 
-Agents: ``score_events`` scores raw events in batches (``take_events``: no table writes there)
-and sends each ScoredEvent on, then one ``batch`` CountryEvent per country the batch is about;
-``country_index`` (services/scorer/index) keeps the per-country index in a changelog-backed
-table. A task follows ``brisk.scorer.stories``, so workers share story clusters (stories.py).
+Agents: ``score_events`` scores raw events in batches (services/scorer/batch.py) and sends on
+what each produced — a ScoredEvent or a dead letter per event, then ``batch`` CountryEvents and
+story notes; ``country_index`` (services/scorer/index) keeps the per-country index in a
+changelog-backed table. A task follows ``brisk.scorer.stories``, so workers share story clusters
+(stories.py). A batch's events are acknowledged only once its records were delivered
+(delivery.py); a batch that fails anyway is tried again, then the worker stops without
+acknowledging it, so it is read again when the worker starts.
 
 Faust settings are chosen for Tansu (see docs/architecture.md): a 6 s session timeout so a
 group join takes ~3 s, the in-memory table store (rocksdb crashes on Tansu on restart; tables
-recover from their changelog), at-least-once (no transactions), and 10 ms producer linger.
+recover from their changelog), at-least-once (no transactions), and 10 ms producer linger. Its
+producer and consumer take the one message-size limit (``BRISK_MAX_MESSAGE_BYTES``). Three
+fixes are installed into Faust first: tansu_offsets.py (table recovery's end offsets),
+faust_consumer_fixes.py (records skipped and repeated after a rebalance) and lost_changelog.py
+(a broker that restarted empty).
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
+from functools import partial
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
-from services.scorer import tansu_offsets
+from services.scorer import faust_consumer_fixes, lost_changelog, tansu_offsets
+from services.scorer.batch import RawMessage, Record, score_batch
+from services.scorer.batch_retry import retried
 from services.scorer.clustering import StoryClusterer
+from services.scorer.delivery import BatchAcks
 from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.partitioner import KeyPartitioner
-from services.scorer.process import Origin, process_raw
+from services.scorer.process import Origin
 from services.scorer.publish import Publisher, producer_publisher
+from services.scorer.readiness import assigned, broker_answers, readiness
 from services.scorer.settings import ScorerSettings
 from services.scorer.stories import StoryFollower, batch_record
 from shared.clock import utc_now
+from shared.kafka import consumer_size_options
+from shared.message_size import request_limit
 from shared.metrics import new_registry, render
 from shared.schemas import DeadLetter, ScoredEvent
-from shared.schemas.country_event import CountryEvent, CountryEventItem
-from shared.topics import (
-    COUNTRY_RISK,
-    DEAD_LETTER,
-    RAW_EVENTS,
-    SCORED_EVENTS,
-    SCORER_COUNTRY_EVENTS,
-    SCORER_STORIES,
-)
+from shared.topics import COUNTRY_RISK, RAW_EVENTS, SCORER_COUNTRY_EVENTS, SCORER_STORIES
 
 log = logging.getLogger(__name__)
-
-
-def country_batches(scored: list[ScoredEvent]) -> list[CountryEvent]:
-    """One ``batch`` record per country for a scoring batch, carrying each risk event's share.
-
-    Timed by when brisk scored the event: the index is the risk picture as brisk learns of
-    events (a replay of old news counts as new). Events below the category threshold carry no
-    risk signal and are left out.
-    """
-    items: dict[str, list[CountryEventItem]] = {}
-    for event in scored:
-        if event.category == "none":
-            continue
-        for country in event.countries:
-            items.setdefault(country, []).append(CountryEventItem(
-                scores=event.scores, severity=event.severity, at=event.scored_at,
-                event_id=event.id))
-    return [CountryEvent(kind="batch", country=country, at=max(i.at for i in shares),
-                         items=shares) for country, shares in items.items()]
 
 
 def create_app(
@@ -74,6 +60,8 @@ def create_app(
     the app's producer). ``clusterer``: story clusters already read from
     ``brisk.scorer.stories`` up to offset ``stories_from`` (``stories.catch_up``)."""
     tansu_offsets.install()
+    faust_consumer_fixes.install()
+    lost_changelog.install()
     clusterer = clusterer or StoryClusterer()
     score = build_scorer(settings.lexicon_path, clusterer=clusterer)
     registry = new_registry()
@@ -94,6 +82,8 @@ def create_app(
         broker_heartbeat_interval=common.kafka_heartbeat_interval_ms / 1000,
         producer_linger_ms=common.kafka_linger_ms,
         producer_max_batch_size=common.kafka_max_batch_bytes,
+        producer_max_request_size=request_limit(common.max_message_bytes),
+        consumer_max_fetch_size=consumer_size_options(common)["max_partition_fetch_bytes"],
         producer_partitioner=KeyPartitioner(),
         consumer_auto_offset_reset="earliest",
         topic_partitions=RAW_EVENTS.partitions,
@@ -112,38 +102,43 @@ def create_app(
     country_topic = raw_topic(SCORER_COUNTRY_EVENTS.name, SCORER_COUNTRY_EVENTS.partitions)
     risk_topic = raw_topic(COUNTRY_RISK.name)
 
+    def stories() -> Record | None:
+        if not clusterer.journal:
+            return None
+        record = Record(SCORER_STORIES.name, worker.encode(),
+                        batch_record(worker, clusterer.journal))
+        clusterer.journal.clear()
+        return record
+
+    async def stop_worker(exc: BaseException) -> None:
+        metrics.batch_failures.inc()
+        log.error("scorer: stopping the worker; the unacknowledged batch is read again when "
+                  "it starts: %r", exc)
+        await app.crash(exc)
+
     @app.agent(raw_events, name="score_events")
     async def score_events(stream: Any) -> Any:
-        """Score raw events in batches; what fails validation goes to the dead-letter topic.
+        """Score raw events in batches, acknowledging each once its output was delivered.
 
         Yields once per batch, its outcomes in order: a yield per event would cost Faust's
         reply and sink handling per event."""
-        async for events in stream.take_events(settings.batch_size,
-                                               within=settings.batch_seconds):
-            outcomes: list[ScoredEvent | DeadLetter] = []
-            scored: list[ScoredEvent] = []
-            for event in events:
-                started = time.perf_counter()
-                message = event.message
-                outcome = process_raw(event.value, score, utc_now(),
-                                      Origin(message.partition, message.offset))
-                metrics.score_seconds.observe(time.perf_counter() - started)
-                if isinstance(outcome, DeadLetter):
-                    metrics.invalid.inc()
-                    await publish(DEAD_LETTER.name, event.key, outcome.to_bytes())
-                else:
-                    metrics.scored.labels(outcome.category).inc()
-                    metrics.severity.observe(outcome.severity)
-                    await publish(SCORED_EVENTS.name, outcome.id.encode(), outcome.to_bytes())
-                    scored.append(outcome)
-                outcomes.append(outcome)
-            for batch in country_batches(scored):
-                await publish(SCORER_COUNTRY_EVENTS.name, batch.country.encode(), batch.to_bytes())
-            if clusterer.journal:
-                await publish(SCORER_STORIES.name, worker.encode(),
-                              batch_record(worker, clusterer.journal))
-                clusterer.journal.clear()
-            yield outcomes
+        acks = BatchAcks(stream.ack, stop_worker)
+
+        async def handle(events: list[Any]) -> list[ScoredEvent | DeadLetter]:
+            messages = [RawMessage(e.key, e.value, Origin(e.message.partition, e.message.offset))
+                        for e in events]
+            result = score_batch(messages, score, utc_now(), common.max_message_bytes, stories)
+            deliveries = [await publish(r.topic, r.key, r.value) for r in result.records]
+            acks.after(deliveries, events)
+            metrics.observe(result)
+            return result.outcomes
+
+        async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
+            try:
+                yield await retried(partial(handle, events), metrics.batch_retries)
+            except Exception as exc:  # retried already: stop, leaving the batch unacknowledged
+                await stop_worker(exc)
+                return
 
     if settings.share_stories:
         follower = StoryFollower(common.kafka_bootstrap, worker, clusterer, metrics.stories_adopted,
@@ -159,11 +154,13 @@ def create_app(
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
-            assigned = bool(app.consumer.assignment()) if app.consumer else False
-            ready = assigned and not app.rebalancing
-            body = {"status": "ok" if ready else "starting", "service": "scorer",
-                    "checks": {"kafka_assignment": assigned, "rebalancing": app.rebalancing}}
-            return self.json(body, status=200 if ready else 503)
+            return self.json({"status": "ok", "service": "scorer"})
+
+    @app.page("/ready")
+    class Ready(View):
+        async def get(self, request: Request) -> Response:
+            status, body = readiness(assigned(app), app.rebalancing, await broker_answers(app))
+            return self.json(body, status=status)
 
     @app.page("/metrics")
     class Metrics(View):

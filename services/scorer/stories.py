@@ -132,6 +132,7 @@ class StoryFollower:
                             taken = adopt_batch(record.value or b"", self._worker, self._clusterer)
                             self._adopted.inc(taken)
                             self._next = record.offset + 1
+                    self._restart_if_lost(consumer)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the broker went away: try again, never stop the worker
@@ -140,3 +141,13 @@ class StoryFollower:
             finally:
                 if consumer is not None:
                     await consumer.stop()
+
+    def _restart_if_lost(self, consumer: AIOKafkaConsumer) -> None:
+        """A topic that now ends before where this follower is was lost by the broker (a
+        restarted ``memory://`` Tansu): read it again from its start."""
+        end = consumer.highwater(STORIES_PARTITION)
+        if end is not None and end < self._next:
+            log.warning("scorer: brisk.scorer.stories ends at %d, before %d: the broker lost "
+                        "it; following it from the start", end, self._next)
+            self._next = 0
+            consumer.seek(STORIES_PARTITION, 0)

@@ -65,8 +65,9 @@ def scored(bootstrap: str, ids: set[str]) -> dict[str, ScoredEvent]:
     return mine(values)
 
 
-def healthy(port: int) -> bool:
-    return http_ok(f"http://127.0.0.1:{port}/health")()
+def ready(port: int) -> bool:
+    """The worker has its partitions and is not rebalancing."""
+    return http_ok(f"http://127.0.0.1:{port}/ready")()
 
 
 def worker(kafka: str, app_id: str, data: Path, logs: Path) -> tuple[Child, int]:
@@ -86,7 +87,7 @@ def test_one_story_is_one_cluster_across_workers_and_restarts(
     two, two_port = worker(kafka, app_id, tmp_path / "two", logs)
     three: Child | None = None
     try:
-        assert wait_for(lambda: healthy(one_port) and healthy(two_port), timeout=90), (
+        assert wait_for(lambda: ready(one_port) and ready(two_port), timeout=90), (
             one.log_tail(20) + two.log_tail(20))
         first = report(0, "dawn")
         asyncio.run(produce(kafka, [(first, 0)]))
@@ -107,7 +108,7 @@ def test_one_story_is_one_cluster_across_workers_and_restarts(
         # A worker restarts with an empty data dir; the story is still the same cluster.
         one.stop(timeout=20)
         three, three_port = worker(kafka, app_id, tmp_path / "three", logs)
-        assert wait_for(lambda: healthy(three_port) and healthy(two_port), timeout=90), (
+        assert wait_for(lambda: ready(three_port) and ready(two_port), timeout=90), (
             three.log_tail(20))
         later = [(report(n, f"late-{n}"), n) for n in range(4)]
         asyncio.run(produce(kafka, later))

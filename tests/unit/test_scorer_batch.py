@@ -1,0 +1,75 @@
+"""One scoring batch into records (services/scorer/batch.py): a failing or oversized event is a
+dead letter and the rest of the batch is scored."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.scorer.batch import COUNTRY_ITEMS_PER_RECORD, RawMessage, Record, score_batch
+from services.scorer.factory import build_scorer
+from services.scorer.lexicon import DEFAULT_LEXICON
+from services.scorer.process import Origin
+from shared.schemas import DeadLetter, RawEvent, ScoredEvent
+from shared.schemas.country_event import CountryEvent
+from shared.topics import DEAD_LETTER, SCORED_EVENTS, SCORER_COUNTRY_EVENTS, SCORER_STORIES
+from tests.strategies import sample_raw
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+LIMIT = 1_048_576
+score = build_scorer(DEFAULT_LEXICON)
+
+
+def message(raw: RawEvent, offset: int) -> RawMessage:
+    return RawMessage(raw.id.encode(), raw.to_bytes(), Origin(1, offset))
+
+
+def test_an_event_whose_scoring_fails_is_dead_lettered_and_the_rest_is_scored() -> None:
+    good, bad, also_good = (sample_raw(id=f"{n:032x}") for n in (1, 2, 3))
+
+    def flaky(raw: RawEvent, now: datetime) -> ScoredEvent:
+        if raw.id == bad.id:
+            raise ValueError("pathological input")
+        return score(raw, now)
+
+    result = score_batch([message(good, 10), message(bad, 11), message(also_good, 12)],
+                         flaky, NOW, LIMIT)
+    kinds = [type(o).__name__ for o in result.outcomes]
+    assert kinds == ["ScoredEvent", "DeadLetter", "ScoredEvent"]
+    letter = result.outcomes[1]
+    assert isinstance(letter, DeadLetter)
+    assert letter.stage == "score" and "pathological input" in letter.reason
+    assert (letter.partition, letter.offset) == (1, 11) and letter.payload() == bad.to_bytes()
+    assert [r.topic for r in result.records[:3]] == [SCORED_EVENTS.name, DEAD_LETTER.name,
+                                                    SCORED_EVENTS.name]
+    assert len(result.seconds) == 3
+
+
+def test_a_scored_event_over_the_limit_is_dead_lettered_with_its_raw_message() -> None:
+    raw = sample_raw(summary="word " * 2000)
+    limit = len(raw.to_bytes()) + 100  # the raw event fits; its ScoredEvent does not
+    result = score_batch([message(raw, 7)], score, NOW, limit)
+    [letter] = result.outcomes
+    assert isinstance(letter, DeadLetter) and letter.stage == "size_limit"
+    assert letter.payload() == raw.to_bytes() and letter.offset == 7
+    assert SCORED_EVENTS.name in letter.reason and str(limit) in letter.reason
+    assert result.oversized == 1
+    assert [r.topic for r in result.records] == [DEAD_LETTER.name]
+
+
+def test_an_oversized_internal_record_becomes_a_dead_letter_not_a_producer_error() -> None:
+    raw = sample_raw()
+    huge = Record(SCORER_STORIES.name, b"worker", b"x" * 2000)
+    result = score_batch([message(raw, 1)], score, NOW, limit=1500, stories=lambda: huge)
+    letters = [DeadLetter.from_bytes(r.value) for r in result.records if r.topic == DEAD_LETTER.name]
+    assert [letter.stage for letter in letters] == ["size_limit"]
+    assert SCORER_STORIES.name in letters[0].reason and letters[0].payload_size == 2000
+    assert all(len(r.value) <= 1500 or r.topic == DEAD_LETTER.name for r in result.records)
+
+
+def test_a_country_with_many_events_gets_several_bounded_records() -> None:
+    raws = [sample_raw(id=f"{n:032x}", title="Militants attack convoy in Balochistan, Pakistan")
+            for n in range(COUNTRY_ITEMS_PER_RECORD + 5)]
+    result = score_batch([message(r, n) for n, r in enumerate(raws)], score, NOW, LIMIT)
+    shares = [CountryEvent.from_bytes(r.value) for r in result.records
+              if r.topic == SCORER_COUNTRY_EVENTS.name and r.key == b"PAK"]
+    assert [len(s.items) for s in shares] == [COUNTRY_ITEMS_PER_RECORD, 5]
