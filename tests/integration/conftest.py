@@ -87,6 +87,14 @@ def start_tansu(port: int, logs: Path, storage: str = "s3") -> Child:
         time.sleep(0.5)
 
 
+def start_memory_tansu(port: int, logs: Path) -> Child:
+    """A memory-engine Tansu on ``port`` with brisk's topics: starting one where another was is a
+    restart that lost everything."""
+    broker = start_tansu(port, logs, storage="memory")
+    asyncio.run(ensure_topics(f"127.0.0.1:{port}"))
+    return broker
+
+
 @contextmanager
 def tansu_broker(logs: Path, storage: str = "s3") -> Iterator[str]:
     """A fresh broker on a free port with brisk's topics; stopped by PID."""

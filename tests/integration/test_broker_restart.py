@@ -9,42 +9,27 @@ group offsets, so the test recreates the topics (as a persistent broker would st
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
-from brisk.embedded import tansu_argv
-from brisk.ports import free_port, wait_for_port
-from brisk.processes import Child, spawn
-from shared.kafka import ensure_topics, make_producer
+from brisk.ports import free_port
+from brisk.processes import Child
+from shared.kafka import make_producer
 from shared.kafka_senders import send_contract
 from shared.schemas import Alert, ScoredEvent
 from shared.settings import CommonSettings
 from shared.topics import ALERTS, SCORED_EVENTS
-from tests.integration.conftest import ROOT, start_service
+from tests.integration.conftest import start_memory_tansu, start_service
 from tests.integration.kafka_reader import read_until, wait_for
+from tests.integration.ready_probe import ready, ready_is
 from tests.strategies import sample_raw
 
 pytestmark = pytest.mark.integration
-
-
-def start_tansu(port: int, logs: Path, within: float) -> Child:
-    """Tansu on ``port``, retried while the port is still in TIME_WAIT (Tansu then exits)."""
-    deadline = time.monotonic() + within
-    while True:
-        broker = spawn(f"tansu-restart-{port}", tansu_argv(port), {}, logs, ROOT)
-        if wait_for_port(port, 5) and broker.alive():
-            asyncio.run(ensure_topics(f"127.0.0.1:{port}"))
-            return broker
-        broker.stop(timeout=5)
-        if time.monotonic() > deadline:
-            pytest.fail(f"Tansu could not bind {port} again:\n{broker.log_tail()}")
-        time.sleep(2)
 
 
 def event(run: str, n: int) -> ScoredEvent:
@@ -82,28 +67,10 @@ def alerted(bootstrap: str, event_id: str) -> bool:
     return found(asyncio.run(read_until(bootstrap, ALERTS.name, found, timeout=60)))
 
 
-def ready(url: str) -> tuple[int, list[str]]:
-    try:
-        response = httpx.get(f"{url}/ready", timeout=5)
-    except httpx.HTTPError:
-        return 0, []
-    return response.status_code, list(response.json().get("failed", []))
-
-
-def ready_is(url: str, status: int, failed: list[str] | None = None) -> Callable[[], bool]:
-    """A ``wait_for`` condition: ``/ready`` answers ``status`` (naming exactly ``failed``)."""
-
-    def check() -> bool:
-        got_status, got_failed = ready(url)
-        return got_status == status and (failed is None or got_failed == failed)
-
-    return check
-
-
 @pytest.fixture
 def broker_port(logs: Path) -> Iterator[tuple[int, list[Child]]]:
     port = free_port()
-    brokers = [start_tansu(port, logs, within=20)]
+    brokers = [start_memory_tansu(port, logs)]
     try:
         yield port, brokers
     finally:
@@ -138,7 +105,7 @@ def test_api_and_alerts_keep_consuming_after_the_broker_restarts_on_the_same_por
         brokers[-1].stop(timeout=10)
         for url in (api, alerts):
             assert wait_for(ready_is(url, 503, ["kafka"]), timeout=20), ready(url)
-        brokers.append(start_tansu(port, logs, within=120))
+        brokers.append(start_memory_tansu(port, logs))
 
         for url in (api, alerts):
             assert wait_for(ready_is(url, 200), timeout=60), (url, ready(url))

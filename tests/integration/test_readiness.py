@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from shared.settings import CommonSettings
 from shared.topics import Topic
 from tests.integration.conftest import ROOT, start_service
 from tests.integration.kafka_reader import wait_for
+from tests.integration.ready_probe import ready, ready_is
 from tests.slow_client import sent_until_closed
 
 pytestmark = pytest.mark.integration
@@ -51,24 +52,6 @@ def _pings(client: redis.Redis) -> bool:
         return bool(client.ping())
     except redis.ConnectionError:
         return False
-
-
-def ready(url: str) -> tuple[int, list[str]]:
-    try:
-        response = httpx.get(f"{url}/ready", timeout=5)
-    except httpx.HTTPError:
-        return 0, []
-    return response.status_code, list(response.json().get("failed", []))
-
-
-def ready_is(url: str, status: int, failed: list[str] | None = None) -> Callable[[], bool]:
-    """A ``wait_for`` condition: ``/ready`` answers ``status`` (naming exactly ``failed``)."""
-
-    def check() -> bool:
-        got_status, got_failed = ready(url)
-        return got_status == status and (failed is None or got_failed == failed)
-
-    return check
 
 
 @pytest.fixture(scope="module")

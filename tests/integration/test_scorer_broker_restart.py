@@ -7,7 +7,6 @@ sent afterwards are scored — by the same process, without a restart.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,33 +15,16 @@ from pathlib import Path
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from brisk.embedded import tansu_argv
-from brisk.ports import free_port, wait_for_port
-from brisk.processes import Child, spawn
+from brisk.ports import free_port
+from brisk.processes import Child
 from brisk.stack import http_ok
 from shared.ids import event_id
-from shared.kafka import ensure_topics
 from shared.schemas import CountryRisk, RawEvent, ScoredEvent
 from shared.topics import COUNTRY_RISK, RAW_EVENTS, SCORED_EVENTS
-from tests.integration.conftest import ROOT, start_service
+from tests.integration.conftest import start_memory_tansu, start_service
 from tests.integration.kafka_reader import read_until, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def start_tansu(port: int, logs: Path, within: float = 60) -> Child:
-    """A memory Tansu on ``port`` with brisk's topics, retried while the port is in TIME_WAIT
-    (a stopped Tansu's port cannot be bound again for some seconds: it exits)."""
-    deadline = time.monotonic() + within
-    while True:
-        broker = spawn(f"tansu-memory-{port}", tansu_argv(port, "memory://tansu/"), {}, logs, ROOT)
-        if wait_for_port(port, 5) and broker.alive():
-            asyncio.run(ensure_topics(f"127.0.0.1:{port}"))
-            return broker
-        broker.stop(timeout=5)
-        if time.monotonic() > deadline:
-            pytest.fail(f"Tansu could not bind {port} again:\n{broker.log_tail()}")
-        time.sleep(2)
 
 
 @pytest.fixture
@@ -101,7 +83,7 @@ def test_the_scorer_carries_on_after_the_broker_restarts_empty(
 ) -> None:
     bootstrap = f"127.0.0.1:{broker_port}"
     app_id = f"restart-{uuid.uuid4().hex[:6]}"
-    broker = start_tansu(broker_port, logs)
+    broker = start_memory_tansu(broker_port, logs)
     scorer, port = start_scorer(bootstrap, app_id, tmp_path / "first", logs)
     try:
         assert wait_for(http_ok(f"http://127.0.0.1:{port}/ready"), timeout=90), scorer.log_tail()
@@ -121,7 +103,7 @@ def test_the_scorer_carries_on_after_the_broker_restarts_empty(
 
         broker.stop(timeout=10)
         assert wait_for(lambda: not ready(), timeout=30), "/ready still 200 without a broker"
-        broker = start_tansu(broker_port, logs)
+        broker = start_memory_tansu(broker_port, logs)
 
         after = attacks("after", 5)
         asyncio.run(produce(bootstrap, after))
