@@ -48,7 +48,6 @@ class Managed:
     restart_at: float | None = None
     died_at: float | None = None
     starting: bool = False
-    restarts: int = 0
     planned: bool = False  # restarted on purpose (``on_restart``), not because it died
 
 
@@ -64,10 +63,6 @@ class Supervisor:
         self.clock = clock
         self.on_change = on_change
         self.managed: list[Managed] = []
-
-    @property
-    def children(self) -> list[Child]:
-        return [m.child for m in self.managed]
 
     def pids(self) -> dict[str, int]:
         return {m.spec.name: m.child.pid for m in self.managed}
@@ -103,9 +98,13 @@ class Supervisor:
         now = self.clock()
         if m.child.alive():
             if m.starting and m.spec.ready():
-                m.starting = False
                 if m.spec.after_ready is not None:
-                    m.spec.after_ready()
+                    try:
+                        m.spec.after_ready()
+                    except Exception as exc:  # e.g. topics not creatable yet: ask next tick
+                        self.say(f"{m.spec.name} is up but not set up yet ({exc}); retrying")
+                        return
+                m.starting = False
                 took = now - (m.died_at or now)
                 why = "its restart" if m.planned else "it died"
                 m.planned = False
@@ -133,7 +132,6 @@ class Supervisor:
         m.child = self._spawn(m.spec)
         m.restart_at = None
         m.starting = True
-        m.restarts += 1
         self.say(f"restarting {m.spec.name} (pid {m.child.pid})")
         self.on_change()
 

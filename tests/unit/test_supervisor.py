@@ -99,3 +99,27 @@ def test_on_restart_restarts_the_named_services_with_new_env(tmp_path: Path) -> 
         assert "X=first-run" in (tmp_path / "ingest.log").read_text()
     finally:
         supervisor.stop_all(5)
+
+
+def test_a_part_whose_set_up_fails_after_a_restart_is_set_up_on_a_later_look(
+    tmp_path: Path,
+) -> None:
+    said: list[str] = []
+    attempts: list[int] = []
+
+    def set_up() -> None:
+        attempts.append(1)
+        if len(attempts) == 2:  # the first set-up after the restart fails
+            raise OSError("broker not answering yet")
+
+    supervisor = Supervisor(dict(os.environ), tmp_path, said.append,
+                            RestartPolicy(base_delay=0.05))
+    try:
+        broker = supervisor.start(ServiceSpec("broker", SLEEPER, {}, lambda: True,
+                                              after_ready=set_up), 10)
+        os.kill(broker.pid, signal.SIGKILL)
+        run_ticks(supervisor, lambda: any("broker is back" in line for line in said))
+        assert len(attempts) == 3
+        assert any("not set up yet (broker not answering yet)" in line for line in said)
+    finally:
+        supervisor.stop_all(5)
