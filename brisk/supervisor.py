@@ -84,7 +84,10 @@ class Supervisor:
                                     f"\n{child.log_tail()}")
             if spec.ready():
                 if spec.after_ready is not None:
-                    spec.after_ready()
+                    try:
+                        spec.after_ready()
+                    except Exception as exc:
+                        raise StartupFailed(f"{spec.name}: setting it up failed: {exc}") from exc
                 return child
             time.sleep(0.2)
         raise StartupFailed(f"{spec.name} not ready after {timeout:.0f}s:\n{child.log_tail()}")
