@@ -1,7 +1,9 @@
-"""A throwaway embedded broker on either storage engine, for benchmarks and one-off tools.
+"""A throwaway embedded broker on either storage engine, for benchmarks, tests and tools.
 
 ``brisk up`` runs the same parts under its supervisor; this starts them directly, on free
 loopback ports, with the data under ``work_dir``, and stops them by PID on exit.
+``start_object_store`` and ``start_tansu`` are the two steps, for callers that share one object
+store between brokers (the integration tests).
 """
 
 from __future__ import annotations
@@ -28,6 +30,36 @@ from brisk.processes import Child, spawn
 MINIMAL_ENV = {"PATH": "/usr/bin:/bin"}
 
 
+def start_object_store(data_dir: Path, logs: Path, cwd: Path,
+                       timeout: float = 60) -> tuple[Child, str]:
+    """SeaweedFS on free loopback ports, data under ``data_dir``; returns it and its S3 endpoint
+    once S3 answers. Raises RuntimeError (with its log tail) when it does not start."""
+    ports = ObjectStorePorts.free()
+    store = spawn("seaweedfs", seaweed_argv(data_dir, ports), MINIMAL_ENV, logs, cwd)
+    deadline = time.monotonic() + timeout
+    while not s3_answers(ports.s3_endpoint):
+        if not store.alive() or time.monotonic() > deadline:
+            store.stop(5)
+            raise RuntimeError(f"SeaweedFS did not start:\n{store.log_tail()}")
+        time.sleep(0.2)
+    return store, ports.s3_endpoint
+
+
+def start_tansu(name: str, port: int, argv: list[str], env: dict[str, str], logs: Path,
+                cwd: Path, timeout: float = 30) -> Child:
+    """Tansu listening on ``port``. Starting where a killed one was is a restart: while the old
+    process still holds the port the new one exits, so the start is retried until ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        broker = spawn(name, argv, env, logs, cwd)
+        if wait_for_port(port, 3) and broker.alive():
+            return broker
+        broker.stop(5)
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Tansu did not listen on {port}:\n{broker.log_tail()}")
+        time.sleep(0.5)
+
+
 @dataclass
 class LocalBroker:
     bootstrap: str
@@ -44,18 +76,11 @@ class LocalBroker:
         return int(self.bootstrap.rsplit(":", 1)[1])
 
     def restart_broker(self, timeout: float = 30) -> None:
-        """``kill -9`` the broker and start it again on the same port and storage. A killed
-        Tansu's port can stay taken for some seconds, so the start is retried."""
+        """``kill -9`` the broker and start it again on the same port and storage."""
         self.broker.popen.kill()
         self.broker.stop(5)
-        deadline = time.monotonic() + timeout
-        while True:
-            self.broker = spawn("tansu", self.argv, self.env, self.logs, self.cwd)
-            if wait_for_port(self.port, 3) and self.broker.alive():
-                return
-            self.broker.stop(5)
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Tansu did not listen again:\n{self.broker.log_tail()}")
+        self.broker = start_tansu("tansu", self.port, self.argv, self.env, self.logs, self.cwd,
+                                  timeout)
 
 
 @contextmanager
@@ -68,21 +93,13 @@ def local_broker(storage: BrokerStorage, work_dir: Path, cwd: Path,
     try:
         port = free_port()
         if storage == "s3":
-            ports = ObjectStorePorts.free()
             data_dir = work_dir / "seaweedfs"
-            store = spawn("seaweedfs", seaweed_argv(data_dir, ports), MINIMAL_ENV, logs, cwd)
-            deadline = time.monotonic() + timeout
-            while not s3_answers(ports.s3_endpoint):
-                if not store.alive() or time.monotonic() > deadline:
-                    raise RuntimeError(f"SeaweedFS did not start:\n{store.log_tail()}")
-                time.sleep(0.2)
-            create_bucket(ports.s3_endpoint)
-            argv, env = tansu_argv(port, s3_storage_url()), tansu_s3_env(ports.s3_endpoint)
+            store, endpoint = start_object_store(data_dir, logs, cwd, timeout)
+            create_bucket(endpoint)
+            argv, env = tansu_argv(port, s3_storage_url()), tansu_s3_env(endpoint)
         else:
             argv, env = tansu_argv(port), MINIMAL_ENV
-        broker = spawn("tansu", argv, env, logs, cwd)
-        if not wait_for_port(port, timeout):
-            raise RuntimeError(f"Tansu did not listen on {port}:\n{broker.log_tail()}")
+        broker = start_tansu("tansu", port, argv, env, logs, cwd, timeout)
         running = LocalBroker(f"127.0.0.1:{port}", broker, store, data_dir, argv, env, logs, cwd)
         yield running
         broker = running.broker

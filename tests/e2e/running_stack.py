@@ -24,7 +24,7 @@ import httpx
 
 from brisk.ports import free_port
 from shared.tokens import hash_token, new_token
-from tests.integration.kafka_reader import read_until, wait_for
+from tests.integration.kafka_reader import read_all, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 20
@@ -133,8 +133,8 @@ class Pusher:
 
 
 def topic_ids(bootstrap: str, topic: str, key: str) -> list[str]:
-    values = asyncio.run(read_until(bootstrap, topic, lambda _: False, timeout=8))
-    return [str(json.loads(v)[key]) for v in values]
+    records = asyncio.run(read_all(bootstrap, topic))
+    return [str(json.loads(r.value)[key]) for r in records if r.value]
 
 
 def kill_and_wait(stack: Stack, name: str) -> float:

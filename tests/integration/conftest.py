@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +15,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from brisk.embedded import (
-    ObjectStorePorts,
-    create_bucket,
-    s3_answers,
-    s3_storage_url,
-    seaweed_argv,
-    tansu_argv,
-    tansu_s3_env,
-    valkey_argv,
-)
-from brisk.ports import free_port, wait_for_port
+from brisk import local_broker
+from brisk.embedded import create_bucket, s3_storage_url, tansu_argv, tansu_s3_env, valkey_argv
+from brisk.local_broker import start_object_store
+from brisk.ports import free_port
 from brisk.processes import Child, spawn
 from shared.kafka import ensure_topics
 
@@ -45,16 +37,7 @@ def object_store(logs: Path) -> str:
     """The session's SeaweedFS S3 endpoint, started on first use (stopped by ``_stop_stores``)."""
     global _object_store
     if _object_store is None:
-        ports = ObjectStorePorts.free()
-        data = logs.parent / f"seaweedfs-{ports.s3}"
-        child = spawn("seaweedfs", seaweed_argv(data, ports), {"PATH": "/usr/bin:/bin"}, logs,
-                      ROOT)
-        _object_store = (child, ports.s3_endpoint)
-        deadline = time.monotonic() + 60
-        while not s3_answers(ports.s3_endpoint):
-            if not child.alive() or time.monotonic() > deadline:
-                pytest.fail(f"SeaweedFS did not start:\n{child.log_tail()}")
-            time.sleep(0.2)
+        _object_store = start_object_store(logs.parent / "seaweedfs", logs, ROOT)
     return _object_store[1]
 
 
@@ -67,24 +50,15 @@ def _stop_stores() -> Iterator[None]:
 
 def start_tansu(port: int, logs: Path, storage: str = "s3") -> Child:
     """Tansu on ``port``: its own bucket on the session's SeaweedFS, or ``memory``. Starting
-    again on the same port keeps the bucket: that is a broker restart. A stopped Tansu's port
-    can stay taken for some seconds, so this retries until it listens."""
-    deadline = time.monotonic() + 30
-    while True:
-        if storage == "s3":
-            endpoint = object_store(logs)
-            create_bucket(endpoint, f"tansu-{port}")
-            broker = spawn(f"tansu-{port}", tansu_argv(port, s3_storage_url(f"tansu-{port}")),
-                           tansu_s3_env(endpoint), logs, ROOT)
-        else:
-            broker = spawn(f"tansu-{port}", tansu_argv(port), {"PATH": "/usr/bin:/bin"}, logs,
-                           ROOT)
-        if wait_for_port(port, 5) and broker.alive():
-            return broker
-        broker.stop(timeout=5)
-        if time.monotonic() > deadline:
-            pytest.fail(f"Tansu did not listen on {port}:\n{broker.log_tail()}")
-        time.sleep(0.5)
+    again on the same port keeps the bucket: that is a broker restart (retried while the old
+    process still holds the port)."""
+    if storage == "s3":
+        endpoint = object_store(logs)
+        create_bucket(endpoint, f"tansu-{port}")
+        argv, env = tansu_argv(port, s3_storage_url(f"tansu-{port}")), tansu_s3_env(endpoint)
+    else:
+        argv, env = tansu_argv(port), {"PATH": "/usr/bin:/bin"}
+    return local_broker.start_tansu(f"tansu-{port}", port, argv, env, logs, ROOT)
 
 
 def start_memory_tansu(port: int, logs: Path) -> Child:

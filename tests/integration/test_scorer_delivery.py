@@ -20,7 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from brisk.ports import free_port
 from brisk.processes import Child
@@ -29,7 +29,7 @@ from shared.ids import event_id
 from shared.schemas import RawEvent
 from shared.topics import RAW_EVENTS, SCORED_EVENTS
 from tests.integration.conftest import start_service, tansu_broker
-from tests.integration.kafka_reader import wait_for
+from tests.integration.kafka_reader import read_all, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -68,28 +68,10 @@ async def produce(bootstrap: str, events: list[RawEvent]) -> None:
         await producer.stop()
 
 
-async def read_keys(bootstrap: str, topic: str, idle_ms: int = 1000) -> list[bytes]:
-    """Every record key of ``topic``, read afresh from the start until a poll brings nothing."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                auto_offset_reset="earliest")
-    await consumer.start()
-    try:
-        partitions = [TopicPartition(topic, p)
-                      for p in sorted(consumer.partitions_for_topic(topic) or {0})]
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        keys: list[bytes] = []
-        while batches := await consumer.getmany(timeout_ms=idle_ms, max_records=5000):
-            keys += [r.key or b"" for records in batches.values() for r in records]
-        return keys
-    finally:
-        await consumer.stop()
-
-
 def scored(kafka: str, idle_ms: int = 1000) -> Counter[str]:
     """How many times each event id was scored so far."""
-    keys = asyncio.run(read_keys(kafka, SCORED_EVENTS.name, idle_ms))
-    return Counter(key.decode() for key in keys)
+    records = asyncio.run(read_all(kafka, SCORED_EVENTS.name, idle_ms))
+    return Counter((r.key or b"").decode() for r in records)
 
 
 def scorer(kafka: str, app_id: str, data: Path, logs: Path) -> tuple[Child, int]:
