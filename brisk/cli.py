@@ -213,6 +213,22 @@ def prune(
                f"{older_than_hours:g} h; {report.kept_objects} objects kept")
 
 
+from brisk import (  # noqa: E402
+    ack_commands,
+    alert_commands,
+    config_commands,
+    silence_commands,
+    tenant_commands,
+)
+
+app.add_typer(tenant_commands.app, name="tenant", help="Create and list tenants")
+app.add_typer(config_commands.app, name="config", help="Apply and show a tenant's configuration")
+app.add_typer(silence_commands.app, name="silence", help="Mute alerts by matchers for a while")
+app.add_typer(alert_commands.app, name="alerts", help="List alerts and their history")
+app.command(name="ack")(ack_commands.ack)
+app.command(name="unack")(ack_commands.unack)
+
+
 @app.command()
 def service(name: Annotated[str, typer.Argument(help="ingest, scorer, alerts or api")]) -> None:
     """Run one service in the foreground (what a container or systemd unit runs)."""
@@ -241,6 +257,20 @@ def _print_summary(services: list[ServiceSpec], state_dir: Path, demo: bool,
                    "corridor status")
     typer.echo("\nPress Ctrl-C to stop.")
     sys.stdout.flush()
+
+
+db_app = typer.Typer(help="brisk's PostgreSQL schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    state_dir: Annotated[Path, typer.Option(help="Where brisk up keeps its state")] = Path(".brisk"),
+) -> None:
+    """Apply pending migrations to BRISK_POSTGRES_URL, or else the running stack's database."""
+    from brisk.db_command import run_upgrade
+
+    raise typer.Exit(run_upgrade(state_dir, typer.echo, lambda line: typer.echo(line, err=True)))
 
 
 if __name__ == "__main__":

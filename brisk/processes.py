@@ -1,14 +1,19 @@
 """Child processes that cannot outlive brisk.
 
 Each child runs in its own session, so a Ctrl-C in the terminal reaches only the supervisor,
-which then stops the children in reverse start order; and each asks the kernel for SIGTERM if
-the supervisor dies without cleaning up (PR_SET_PDEATHSIG), so none is ever left behind.
+which then stops the children in reverse start order; and each asks the kernel for its stop
+signal (SIGTERM unless said otherwise) if the supervisor dies without cleaning up
+(PR_SET_PDEATHSIG), so none is ever left behind. A child may run as another user: the kernel
+clears the death signal when the uid changes, but CPython switches the uid before it calls
+``preexec_fn``, so the request survives (``tests/integration/test_embedded_postgres.py``).
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -21,9 +26,9 @@ from typing import IO
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(sig: signal.Signals = signal.SIGTERM) -> None:
     if sys.platform.startswith("linux"):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, sig)
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Child:
     popen: subprocess.Popen[bytes]
     log_path: Path
     _log: IO[bytes]
+    stop_signal: signal.Signals = signal.SIGTERM
 
     @property
     def pid(self) -> int:
@@ -48,9 +54,10 @@ class Child:
         return "\n".join(text.splitlines()[-lines:])
 
     def stop(self, timeout: float) -> int | None:
-        """SIGTERM the child's process group, SIGKILL after ``timeout``; returns the exit code."""
+        """Send the stop signal to the child's process group, SIGKILL after ``timeout``;
+        returns the exit code."""
         if self.alive():
-            self._signal(signal.SIGTERM)
+            self._signal(self.stop_signal)
             deadline = time.monotonic() + timeout
             while self.alive() and time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -68,22 +75,44 @@ class Child:
 
 
 def spawn(
-    name: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path, cwd: Path
+    name: str, argv: Sequence[str], env: Mapping[str, str], log_dir: Path, cwd: Path, *,
+    user: str | int | None = None, stop_signal: signal.Signals = signal.SIGTERM,
 ) -> Child:
+    """Start ``argv`` with its output appended to ``log_dir/NAME.log``. ``user`` (a name or a
+    uid; root only, unless it is the current user): run as that user, its primary group and no
+    supplementary groups. The log is opened here, so the child needs no right to it."""
+    uid, gid, groups = identity(user)
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{name}.log"
     log = log_path.open("ab")
-    popen = subprocess.Popen(
-        list(argv),
-        env=dict(env),
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        preexec_fn=_die_with_parent,
-    )
-    return Child(name, popen, log_path, log)
+    try:
+        popen = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=functools.partial(_die_with_parent, stop_signal),
+            user=uid,
+            group=gid,
+            extra_groups=groups,
+        )
+    except BaseException:
+        log.close()
+        raise
+    return Child(name, popen, log_path, log, stop_signal)
+
+
+def identity(user: str | int | None) -> tuple[int | None, int | None, list[int] | None]:
+    """Popen's ``user``, ``group`` and ``extra_groups`` for running as ``user`` (all None: as
+    brisk). Root's supplementary groups are dropped (setgroups needs root, so only then).
+    Raises KeyError for an unknown user."""
+    if user is None:
+        return None, None, None
+    entry = pwd.getpwnam(user) if isinstance(user, str) else pwd.getpwuid(user)
+    return entry.pw_uid, entry.pw_gid, [] if os.geteuid() == 0 else None
 
 
 def resident_mib(pid: int) -> float:

@@ -1,8 +1,10 @@
 """What ``brisk up`` runs: the plan (``brisk.supervisor`` carries it out).
 
-Order: object store → broker → Valkey → scorer → api → alerts → ingest, each started only once
-the one before answers ready (``/ready`` for the services), and stopped in the reverse order.
-Ingest starts last so the demo's events flow into consumers that are already in their groups.
+Order: object store → broker → PostgreSQL → Valkey → scorer → api → alerts → ingest, each
+started only once the one before answers ready (``/ready`` for the services), and stopped in the
+reverse order. Ingest starts last so the demo's events flow into consumers that are already in
+their groups. The PostgreSQL step alone creates and migrates the database (services never create
+tables); with ``BRISK_POSTGRES_URL`` set it is skipped and migrating is ``brisk db upgrade``'s.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from brisk.embedded import (
     BrokerStorage,
@@ -27,6 +30,8 @@ from brisk.embedded import (
     tansu_s3_env,
     valkey_argv,
 )
+from brisk.embedded_postgres import postgres_spec
+from brisk.embedded_postgres_layout import PostgresLayoutError
 from brisk.ports import free_port, wait_for_port
 from brisk.service_spec import ServiceSpec
 
@@ -48,6 +53,7 @@ class Plan:
     services: list[ServiceSpec] = field(default_factory=list)
     kafka_bootstrap: str = ""
     redis_url: str = ""
+    postgres_url: str = ""  # may hold a password when it comes from BRISK_POSTGRES_URL
     broker_storage: BrokerStorage | None = None  # None: an external Kafka
     seen_scope: str = ""  # ingest's seen-set scope: the memory broker's run, else everything
 
@@ -138,6 +144,15 @@ def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool
         plan.broker_storage = None
     else:
         plan.services.extend(_broker_specs(env, state_dir, plan))
+    if env.get("BRISK_POSTGRES_URL"):
+        plan.postgres_url = env["BRISK_POSTGRES_URL"]
+    else:
+        try:
+            postgres = postgres_spec(state_dir)
+        except PostgresLayoutError as exc:
+            raise InvalidSetting(str(exc)) from None
+        plan.postgres_url = postgres.url or ""
+        plan.services.append(postgres)
     if env.get("BRISK_REDIS_URL"):
         plan.redis_url = env["BRISK_REDIS_URL"]
     else:
@@ -146,7 +161,8 @@ def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool
         plan.services.append(ServiceSpec("valkey", valkey_argv(port, state_dir / "valkey"),
                                          {"PATH": "/usr/bin:/bin"}, redis_ok(port),
                                          url=plan.redis_url, port=port, inherit_env=False))
-    common = {"BRISK_KAFKA_BOOTSTRAP": plan.kafka_bootstrap, "BRISK_REDIS_URL": plan.redis_url}
+    common = {"BRISK_KAFKA_BOOTSTRAP": plan.kafka_bootstrap, "BRISK_REDIS_URL": plan.redis_url,
+              "BRISK_POSTGRES_URL": plan.postgres_url}
     scorer_env = {**common, "BRISK_SCORER_PORT": str(ports.scorer),
                   "BRISK_SCORER_DATA_DIR": str(state_dir / "scorer")}
     ingest_env = {**common, "BRISK_INGEST_PORT": str(ports.ingest)}
@@ -180,10 +196,12 @@ STATE_FILE = "stack.json"
 def write_state(state_dir: Path, plan: Plan, pids: Mapping[str, int]) -> Path:
     """Where the running stack's parts are (and their current pids), for ``brisk replay`` and
     other tools; rewritten whenever the supervisor restarts a part. Written whole, then renamed,
-    so a reader never sees half a file."""
+    so a reader never sees half a file. A password in the PostgreSQL URL is left out (libpq then
+    asks ``PGPASSWORD`` or ``~/.pgpass``): a secret stays in the environment, not on disk."""
     path = state_dir / STATE_FILE
     urls = {s.name: s.url for s in plan.services}
     body = json.dumps({"kafka_bootstrap": plan.kafka_bootstrap, "redis_url": plan.redis_url,
+                       "postgres_url": without_password(plan.postgres_url),
                        "broker_storage": plan.broker_storage, "seen_scope": plan.seen_scope,
                        "urls": urls, "pids": dict(pids)}, indent=2)
     partial = path.with_suffix(".json.partial")
@@ -193,13 +211,26 @@ def write_state(state_dir: Path, plan: Plan, pids: Mapping[str, int]) -> Path:
 
 
 def read_state(state_dir: Path) -> dict[str, str] | None:
-    """The running stack's broker, Redis and seen-set scope, or None when none is running."""
+    """The running stack's broker, Redis, PostgreSQL ("" when not recorded) and seen-set scope,
+    or None when none is running."""
     try:
         data = json.loads((state_dir / STATE_FILE).read_text())
     except (OSError, ValueError):
         return None
     return {"kafka_bootstrap": str(data["kafka_bootstrap"]), "redis_url": str(data["redis_url"]),
+            "postgres_url": str(data.get("postgres_url") or ""),
             "seen_scope": str(data.get("seen_scope") or "")}
+
+
+def without_password(url: str) -> str:
+    """``url`` with no ``user:PASSWORD@`` and no ``password=`` parameter."""
+    parts = urlsplit(url)
+    if parts.password is not None:
+        parts = parts._replace(netloc=f"{parts.username or ''}@{parts.netloc.rsplit('@', 1)[1]}")
+    if "password=" in parts.query:
+        kept = [p for p in parts.query.split("&") if not p.startswith("password=")]
+        parts = parts._replace(query="&".join(kept))
+    return urlunsplit(parts)
 
 
 def read_object_store(state_dir: Path) -> str | None:

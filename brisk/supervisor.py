@@ -68,14 +68,21 @@ class Supervisor:
         return {m.spec.name: m.child.pid for m in self.managed}
 
     def _spawn(self, spec: ServiceSpec) -> Child:
+        """Run ``before_start`` and start the part (either may raise)."""
+        if spec.before_start is not None:
+            spec.before_start()
         env = {**self.env, **spec.env} if spec.inherit_env else dict(spec.env)
-        return spawn(spec.name, spec.argv, env, self.log_dir, REPO_ROOT)
+        return spawn(spec.name, spec.argv, env, self.log_dir, spec.cwd or REPO_ROOT,
+                     user=spec.user, stop_signal=spec.stop_signal)
 
     def start(self, spec: ServiceSpec, timeout: float) -> Child:
         """Start ``spec`` and wait until it is ready (then run its ``after_ready``)."""
         if spec.port is not None and not port_is_free(spec.port):
             raise StartupFailed(f"{spec.name}: port {spec.port} is already in use")
-        child = self._spawn(spec)
+        try:
+            child = self._spawn(spec)
+        except Exception as exc:
+            raise StartupFailed(f"{spec.name}: {exc}") from exc
         self.managed.append(Managed(spec, child))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -132,7 +139,12 @@ class Supervisor:
         if m.spec.port is not None and not port_is_free(m.spec.port):
             m.restart_at = now + 0.5  # the old process (or its group) still holds the port
             return
-        m.child = self._spawn(m.spec)
+        try:
+            m.child = self._spawn(m.spec)
+        except Exception as exc:  # e.g. its data dir went missing: say so, try again later
+            m.restart_at = now + self.policy.delay(m.exits, now)
+            self.say(f"{m.spec.name} could not be restarted ({exc}); retrying")
+            return
         m.restart_at = None
         m.starting = True
         self.say(f"restarting {m.spec.name} (pid {m.child.pid})")

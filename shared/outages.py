@@ -1,4 +1,4 @@
-"""Which failures a retry can cure: only the broker or Redis being unreachable or busy.
+"""Which failures a retry can cure: only the broker, Redis or PostgreSQL being unreachable or busy.
 
 Everything else — bad input (``InvalidEvent``), a record too large for the broker, a command
 Redis refuses for what it is — fails the same way on every attempt, so retrying it would stall
@@ -15,6 +15,8 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     RecordTooLargeError,
 )
+from psycopg import OperationalError as PostgresUnavailable
+from psycopg_pool import PoolTimeout
 from redis.exceptions import (
     BusyLoadingError,
     ClusterDownError,
@@ -28,8 +30,11 @@ from redis.exceptions import (
 
 from shared.dlq import InvalidEvent
 
-# The failures brisk's services wait out: broker, Redis or network unavailable.
-OUTAGES: tuple[type[BaseException], ...] = (KafkaError, RedisError, OSError)
+# The failures brisk's services wait out: broker, Redis, PostgreSQL or network unavailable.
+# psycopg's OperationalError covers a lost connection, a server shutting down, and the deadlock
+# and serialization failures a retry of the whole transaction cures.
+OUTAGES: tuple[type[BaseException], ...] = (KafkaError, RedisError, OSError, PostgresUnavailable,
+                                            PoolTimeout)
 
 # Same input, same failure, every time.
 _INCURABLE: tuple[type[BaseException], ...] = (

@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from psycopg_pool import AsyncConnectionPool
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -29,6 +30,17 @@ async def redis_answers(redis: Redis, timeout: float = CHECK_SECONDS) -> bool:
             return bool(await redis.ping())
     except (RedisError, OSError, TimeoutError) as exc:
         log.debug("redis unreachable", extra={"error": repr(exc)})
+        return False
+
+
+async def postgres_answers(pool: AsyncConnectionPool, timeout: float = CHECK_SECONDS) -> bool:
+    """True if PostgreSQL answers ``SELECT 1`` on a pooled connection within ``timeout``."""
+    try:
+        async with asyncio.timeout(timeout), pool.connection(timeout=timeout) as conn:
+            await conn.execute("SELECT 1")
+            return True
+    except Exception as exc:  # any failure means "not ready", and says which
+        log.debug("postgres unreachable", extra={"error": repr(exc)})
         return False
 
 

@@ -19,6 +19,13 @@ class CommonSettings(BaseSettings):
         default="127.0.0.1:9092", description="host:port[,host:port] of Kafka or the embedded broker"
     )
     redis_url: str = Field(default="redis://127.0.0.1:6379/0")
+    # A plain str, not SecretStr: libpq takes it whole. It may hold a password, so it is never
+    # logged or put in an error; show ``shared.db.redact_url(url)`` instead.
+    postgres_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/brisk",
+        description="libpq URL of brisk's PostgreSQL (BRISK_POSTGRES_URL); `brisk up` sets it to "
+        "its embedded server's socket. May hold a password: never log it.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
     # Tansu needs half the session timeout to complete a group join: 6 s keeps start-up near 3 s.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.schemas import Alert, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
+from shared.schemas import AlertChange, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
 from shared.schemas.country_event import CountryEvent
 from shared.schemas.story_batch import StoryBatch
 
@@ -24,7 +24,7 @@ class Topic:
 RAW_EVENTS = Topic("brisk.events.raw", key="event id", value=RawEvent, partitions=4)
 SCORED_EVENTS = Topic("brisk.events.scored", key="event id", value=ScoredEvent, partitions=4)
 COUNTRY_RISK = Topic("brisk.country-risk", key="ISO 3166-1 alpha-3", value=CountryRisk, partitions=4)
-ALERTS = Topic("brisk.alerts", key="alert fingerprint", value=Alert, partitions=4)
+ALERTS = Topic("brisk.alerts", key="tenant/alert id", value=AlertChange, partitions=4)
 DEAD_LETTER = Topic("brisk.deadletter", key="original key or source", value=DeadLetter, partitions=1)
 
 # Internal to the scorer: one record per (scoring batch, country), keyed by country, so the

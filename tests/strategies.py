@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 
 from shared.schemas import (
     Alert,
+    AlertChange,
+    AlertReason,
     CategoryTrends,
     CountryRisk,
     DeadLetter,
@@ -74,12 +76,22 @@ country_risks = st.builds(
         cultural_distance_to_china=st.none() | st.floats(0, 20)),
     updated_at=instants,
 )
+labels = st.dictionaries(st.from_regex(r"[a-z_]{1,12}", fullmatch=True), stripped, max_size=5)
 alerts = st.builds(
-    Alert, id=ids, fingerprint=ids, rule=stripped, status=st.sampled_from(["firing", "resolved"]),
-    severity=scores, category=categories | st.just("none"), group_key=stripped,
+    Alert, tenant=stripped, id=ids, fingerprint=ids, rule=stripped,
+    kind=st.sampled_from(["event", "country_index", "spike", "watchlist", "exposure"]),
+    status=st.sampled_from(["firing", "resolved"]), labels=labels,
+    severity=scores, category=categories | st.just("none"),
     countries=st.lists(iso3, max_size=3), title=stripped, url=st.none() | stripped,
-    event_ids=st.lists(ids, min_size=1, max_size=5), starts_at=instants, updated_at=instants,
-    ends_at=st.none() | instants,
+    reason=st.builds(AlertReason, summary=stripped, matched=labels,
+                     explanations=st.lists(explanations, max_size=3)),
+    event_ids=st.lists(ids, max_size=5), episode=st.integers(1, 1000), starts_at=instants,
+    updated_at=instants, ends_at=st.none() | instants, resolve_at=st.none() | instants,
+)
+alert_changes = st.builds(
+    AlertChange, tenant=stripped, alert_id=ids,
+    change=st.sampled_from(["fired", "grouped", "silenced", "acked", "resolved", "notified"]),
+    at=instants, detail=labels, alert=st.none() | alerts,
 )
 dead_letters = st.builds(
     lambda payload, truncated, **kw: DeadLetter(

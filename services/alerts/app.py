@@ -1,4 +1,5 @@
-"""Wiring only: settings → Kafka, Redis, HTTP clients → the alert pipeline → run until SIGTERM."""
+"""Wiring only: settings → PostgreSQL, Valkey, Kafka, HTTP → intake, flusher, reloader → run
+until SIGTERM."""
 
 from __future__ import annotations
 
@@ -6,28 +7,34 @@ import asyncio
 import functools
 import logging
 import random
+from collections.abc import Sequence
+from datetime import timedelta
 
 import httpx
 from redis.asyncio import Redis
 
+from services.alerts.default_tenant import DEFAULT_TENANT, default_config
+from services.alerts.flusher import Flusher, run_flusher
+from services.alerts.index_history import RedisIndexHistory
+from services.alerts.intake import AlertIntake
 from services.alerts.metrics import AlertsMetrics
 from services.alerts.notifiers.webhook import WebhookNotifier
-from services.alerts.pipeline import AlertPipeline
+from services.alerts.reloader import ensure_tenant_config, run_reloader
 from services.alerts.retry import RetryPolicy
-from services.alerts.sent_log import RedisSentLog
 from services.alerts.settings import AlertsSettings
-from services.alerts.signer import decode_secret
+from services.alerts.tenant_cache import TenantCache
 from shared.clock import utc_now
 from shared.consume_loop import OUTAGES, run_consumer
+from shared.db.pool import open_pool
 from shared.kafka import broker_reachable, ensure_topics, make_consumer, make_producer
 from shared.kafka_senders import dead_letter_failures, send_contract, send_dead_letter
 from shared.lifecycle import cancel_all, until_shutdown
 from shared.logging import configure_logging
 from shared.metrics import new_registry
 from shared.ops_server import HealthCheck, OpsServer
-from shared.readiness import redis_answers, task_running
-from shared.schemas import Alert
-from shared.topics import ALERTS, SCORED_EVENTS
+from shared.readiness import postgres_answers, redis_answers, task_running
+from shared.schemas import AlertChange
+from shared.topics import ALERTS, COUNTRY_RISK, SCORED_EVENTS
 
 log = logging.getLogger("brisk.alerts")
 
@@ -40,60 +47,60 @@ async def main() -> None:
     metrics = AlertsMetrics.create(registry)
 
     await ensure_topics(common.kafka_bootstrap)
+    pool = await open_pool(common.postgres_url, max_size=settings.max_concurrent_flushes + 4)
+    await ensure_tenant_config(pool, DEFAULT_TENANT, default_config(settings), utc_now())
+    tenants = TenantCache()
+    async with pool.connection() as conn:
+        await tenants.refresh(conn, utc_now())
     redis = Redis.from_url(common.redis_url)
     producer = make_producer(common, client_id="brisk-alerts")
-    consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS], client_id="brisk-alerts")
+    consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS, COUNTRY_RISK],
+                             client_id="brisk-alerts")
     http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
-    notifier = None
-    if settings.webhook_url and settings.webhook_secret:
-        notifier = WebhookNotifier(
-            settings.webhook_url,
-            decode_secret(settings.webhook_secret.get_secret_value()),
-            http,
-            utc_now,
-            settings.allow_private_targets,
-        )
 
-    async def publish_alert(alert: Alert) -> None:
-        await send_contract(producer, ALERTS, alert.fingerprint, alert)
+    async def publish(changes: Sequence[AlertChange]) -> None:
+        for change in changes:
+            await send_contract(producer, ALERTS, f"{change.tenant}/{change.alert_id}", change)
 
-    pipeline = AlertPipeline(
-        threshold=settings.severity_threshold,
-        notifier=notifier,
-        sent_log=RedisSentLog(redis, settings.dedup_ttl_seconds),
-        publish_alert=publish_alert,
-        publish_dead_letter=functools.partial(send_dead_letter, producer),
+    intake = AlertIntake(pool=pool, tenants=tenants, index_history=RedisIndexHistory(redis),
+                         publish=publish, publish_dead_letter=functools.partial(send_dead_letter,
+                                                                                producer),
+                         metrics=metrics, clock=utc_now)
+    flusher = Flusher(
+        pool=pool, tenants=tenants,
+        notifier=WebhookNotifier(http, utc_now, settings.private_targets()),
         policy=RetryPolicy(settings.max_attempts, settings.base_backoff_seconds,
                            settings.max_backoff_seconds),
-        metrics=metrics,
-        clock=utc_now,
-        sleep=asyncio.sleep,
-        draw=random.random,
-    )
+        publish=publish, metrics=metrics, clock=utc_now, sleep=asyncio.sleep, draw=random.random,
+        external_url=settings.external_url,
+        lease=timedelta(seconds=settings.flush_lease_seconds),
+        concurrency=settings.max_concurrent_flushes)
 
     loops: list[asyncio.Task[None]] = []
     checks: dict[str, HealthCheck] = {
         "kafka": functools.partial(broker_reachable, producer.client),
         "redis": functools.partial(redis_answers, redis),
+        "postgres": functools.partial(postgres_answers, pool),
         "consumer": task_running(lambda: loops[0] if loops else None),
     }
     ops = OpsServer("alerts", registry, checks, settings.host, settings.port, limits=settings.http)
     await producer.start()
     await consumer.start()
     await ops.start()
-    loop = asyncio.create_task(
-        run_consumer(consumer, pipeline.handle, transient=OUTAGES,
-                     on_failure=dead_letter_failures(producer, "alerts", utc_now))
-    )
-    loops.append(loop)
-    log.info("alerts running", extra={"port": settings.port, "webhook": bool(notifier),
-                                      "threshold": settings.severity_threshold})
+    loops.append(asyncio.create_task(
+        run_consumer(consumer, intake.handle, transient=OUTAGES,
+                     on_failure=dead_letter_failures(producer, "alerts", utc_now))))
+    loops.append(asyncio.create_task(run_flusher(flusher, settings.tick_seconds)))
+    loops.append(asyncio.create_task(run_reloader(pool, tenants, metrics, utc_now,
+                                                  settings.reload_seconds)))
+    log.info("alerts running", extra={"port": settings.port, "tenants": len(tenants.all())})
     try:
-        await until_shutdown(watch=[loop])
+        await until_shutdown(watch=loops)
     finally:
-        await cancel_all([loop])
+        await cancel_all(loops)
         await ops.stop()
         await consumer.stop()
         await producer.stop()
         await http.aclose()
         await redis.aclose()
+        await pool.close()

@@ -1,87 +1,18 @@
-"""Scored event → rule → dedup → publish → notify (with retries) → remember.
+"""The alert pipeline, top to bottom. Each stage is a small pure function in ``stages/``, with
+``now`` passed in; the two runners below are the only places with side effects.
 
-The stages run in that order for every event. A delivery that still fails after its retries is
-dead-lettered with the alert, so nothing is silently dropped.
+On every record (``intake.AlertIntake``, per tenant, in one transaction):
+    match      stages.match.match_event / match_country   which rules fire, with labels and reason
+    record     recorder.fire / recorder.resolve            atomic upsert by fingerprint: one story,
+                                                           one alert; the history row
+    route      stages.route.route                          the routing tree → receivers and timers
+    group      stages.group.group_labels / group_id        aggregation groups (stored timers)
+
+On every tick (``flusher.Flusher``, per due group, under a lease):
+    inhibit    stages.inhibit.inhibited                    firing sources mute matching targets
+    silence    stages.silence.silenced                     active silences mute what they match
+    ack        shared.stores.acks.live_acks                acked alerts' repeats are muted
+    dedup      stages.dedup.needs_update (in plan_flush)   Alertmanager's notification-log rule
+    notify     notifiers.webhook (retry.deliver)           the signed POST in the receiver's format
 """
 
-from __future__ import annotations
-
-import logging
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
-from aiokafka import ConsumerRecord
-
-from services.alerts.metrics import AlertsMetrics
-from services.alerts.notifiers.base import Notifier
-from services.alerts.notifiers.webhook import message_id
-from services.alerts.retry import RetryPolicy, deliver
-from services.alerts.rules import evaluate
-from services.alerts.sent_log import SentLog
-from shared.clock import Clock
-from shared.dlq import dead_letter, decode_or_dead_letter
-from shared.schemas import Alert, DeadLetter, ScoredEvent
-
-log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class AlertPipeline:
-    threshold: float
-    notifier: Notifier | None
-    sent_log: SentLog
-    publish_alert: Callable[[Alert], Awaitable[None]]
-    publish_dead_letter: Callable[[DeadLetter], Awaitable[None]]
-    policy: RetryPolicy
-    metrics: AlertsMetrics
-    clock: Clock
-    sleep: Callable[[float], Awaitable[None]]
-    draw: Callable[[], float]
-
-    async def handle(self, record: ConsumerRecord) -> None:
-        self.metrics.consumed.inc()
-        now = self.clock()
-        event = decode_or_dead_letter(
-            ScoredEvent, record.value, service="alerts", now=now, topic=record.topic,
-            partition=record.partition, offset=record.offset,
-        )
-        if isinstance(event, DeadLetter):
-            self.metrics.invalid.inc()
-            log.warning("refused scored event", extra={"reason": event.reason})
-            await self.publish_dead_letter(event)
-            return
-        alert = evaluate(event, self.threshold, now)
-        if alert is None:
-            return
-        key = message_id(alert)
-        if await self.sent_log.seen(key):
-            self.metrics.duplicates.inc()
-            return
-        self.metrics.fired.labels(alert.category).inc()
-        log.info("alert fired", extra={"alert": alert.id, "severity": alert.severity,
-                                       "group": alert.group_key, "title": alert.title})
-        await self.publish_alert(alert)
-        if self.notifier is not None:
-            await self._notify(alert)
-        await self.sent_log.mark(key)
-
-    async def _notify(self, alert: Alert) -> None:
-        assert self.notifier is not None
-        started = time.perf_counter()
-        delivery, attempts = await deliver(self.notifier, alert, self.policy, self.sleep, self.draw)
-        self.metrics.delivery_seconds.observe(time.perf_counter() - started)
-        self.metrics.attempts.inc(attempts)
-        if delivery.ok:
-            self.metrics.notifications.labels("delivered").inc()
-            log.info("alert delivered", extra={"alert": alert.id, "attempts": attempts})
-            return
-        outcome = "failed" if delivery.retryable else "refused"
-        self.metrics.notifications.labels(outcome).inc()
-        log.error("alert not delivered", extra={"alert": alert.id, "attempts": attempts,
-                                                "detail": delivery.detail})
-        await self.publish_dead_letter(dead_letter(
-            service="alerts", stage="notify_webhook", source=alert.group_key,
-            payload=alert.to_bytes(), reason=f"after {attempts} attempts: {delivery.detail}",
-            now=self.clock(),
-        ))

@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from services.alerts.notifiers.base import Delivery, Notifier
+from services.alerts.notifiers.base import Delivery, Notification, Notifier
 from shared.backoff import backoff_delay
-from shared.schemas import Alert
 
 
 @dataclass(frozen=True)
@@ -19,16 +18,17 @@ class RetryPolicy:
 
 async def deliver(
     notifier: Notifier,
-    alert: Alert,
+    notification: Notification,
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[None]],
     draw: Callable[[], float],
 ) -> tuple[Delivery, int]:
-    """The final delivery outcome and the number of attempts it took."""
+    """The final delivery outcome and the number of attempts it took. Every attempt sends the
+    same notification (same webhook-id and body); the notifier signs each one afresh."""
     attempt = 0
     while True:
         attempt += 1
-        delivery = await notifier.notify(alert)
+        delivery = await notifier.notify(notification)
         if delivery.ok or not delivery.retryable or attempt >= policy.max_attempts:
             return delivery, attempt
         await sleep(backoff_delay(attempt, policy.base_seconds, policy.max_seconds, draw))

@@ -8,23 +8,12 @@ Receivers verify with any Standard Webhooks library and reject stale timestamps 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 
-SECRET_PREFIX = "whsec_"
+from shared.alerting.webhook_secret import SECRET_PREFIX, decode_secret
 
-
-def decode_secret(secret: str) -> bytes:
-    """The HMAC key of a ``whsec_…`` secret; refuses anything that is not 24-64 bytes of base64."""
-    encoded = secret.removeprefix(SECRET_PREFIX)
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except binascii.Error as exc:
-        raise ValueError("webhook secret is not valid base64 after the whsec_ prefix") from exc
-    if not 24 <= len(key) <= 64:
-        raise ValueError("webhook secret must decode to 24-64 bytes")
-    return key
+__all__ = ["SECRET_PREFIX", "decode_secret", "sign", "signed_headers"]
 
 
 def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:

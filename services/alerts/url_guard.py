@@ -12,6 +12,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from shared.alerting.targets import AllowPrivate
+
 
 class UnsafeTarget(Exception):
     """The URL may not be called; not retryable."""
@@ -39,16 +41,20 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def check_target(url: str, allow_private: bool) -> None:
-    """Raise ``UnsafeTarget`` unless ``url`` may be called."""
+async def check_target(url: str, allow_private: AllowPrivate) -> None:
+    """Raise ``UnsafeTarget`` unless ``url`` may be called. ``allow_private``: True allows every
+    non-public address; a list of networks allows addresses inside them only."""
     host, port = check_url_shape(url)
-    if allow_private:
+    if allow_private is True:
         return
+    allowed = [] if allow_private is False else list(allow_private)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
         raise UnsafeTarget(f"cannot resolve {host}: {exc}") from exc
     for *_, sockaddr in infos:
         address = str(sockaddr[0])
+        if any(ipaddress.ip_address(address) in net for net in allowed):
+            continue
         if not is_public(address):
             raise UnsafeTarget(f"{host} resolves to non-public address {address}")

@@ -1,6 +1,6 @@
 """One pydantic model per topic, each with a ``schema_version``."""
 
-from shared.schemas.alert import Alert, AlertStatus
+from shared.schemas.alert import Alert, AlertChange, AlertKind, AlertReason, AlertStatus, ChangeKind
 from shared.schemas.base import Contract
 from shared.schemas.country_risk import CategoryTrends, CountryRisk, StructuralProfile, Trend
 from shared.schemas.dead_letter import DeadLetter
@@ -16,7 +16,11 @@ from shared.schemas.scored_event import (
 
 __all__ = [
     "Alert",
+    "AlertChange",
+    "AlertKind",
+    "AlertReason",
     "AlertStatus",
+    "ChangeKind",
     "CategoryTrends",
     "Contract",
     "CountryRisk",

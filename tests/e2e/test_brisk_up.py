@@ -92,7 +92,7 @@ def test_brisk_up_demo_serves_events_and_stops_cleanly(brisk_up: Running) -> Non
         assert f"brisk_{name}_" in metrics.text, name
 
     pids = brisk_up.child_pids()
-    assert len(pids) == 7  # object store, broker, valkey, scorer, api, alerts, ingest
+    assert len(pids) == 8  # object store, broker, postgres, valkey, scorer, api, alerts, ingest
     brisk_up.process.send_signal(signal.SIGINT)
     assert brisk_up.process.wait(timeout=60) == 0
     assert brisk_up.read_until("stopped objectstore", timeout=5), "".join(brisk_up.output)

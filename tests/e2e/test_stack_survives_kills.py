@@ -32,7 +32,7 @@ from tests.e2e.running_stack import (
 from tests.integration.kafka_reader import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
-KILL_ORDER = ("scorer", "api", "alerts", "ingest", "broker", "objectstore", "valkey")
+KILL_ORDER = ("scorer", "api", "alerts", "ingest", "broker", "objectstore", "valkey", "postgres")
 
 
 @pytest.fixture

@@ -1,15 +1,21 @@
-"""The real embedded broker (Tansu) and a real Valkey, once per session, on free loopback ports.
+"""The real embedded broker (Tansu), a real Valkey and the embedded PostgreSQL, once per session.
 
 Tansu runs on its durable engine, as ``brisk up`` runs it: ``s3://`` on one SeaweedFS for the
-session, a bucket per broker. Everything is stopped by PID at the end, whatever happened.
+session, a bucket per broker, on free loopback ports. PostgreSQL listens on a socket in a state
+dir of its own. Everything is stopped by PID at the end, whatever happened.
 """
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import signal
 import sys
+import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,9 +23,19 @@ import redis
 
 from brisk import local_broker
 from brisk.embedded import create_bucket, s3_storage_url, tansu_argv, tansu_s3_env, valkey_argv
+from brisk.embedded_postgres import ENV as POSTGRES_ENV
+from brisk.embedded_postgres import (
+    accepts_connections,
+    create_database,
+    current_layout,
+    postgres_argv,
+    prepare,
+)
+from brisk.embedded_postgres_layout import PostgresLayout
 from brisk.local_broker import start_object_store
 from brisk.ports import free_port
 from brisk.processes import Child, spawn
+from shared.db.migrate import upgrade
 from shared.kafka import ensure_topics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,3 +128,84 @@ def start_service(name: str, env: dict[str, str], logs: Path) -> Child:
 
     return spawn(name, [sys.executable, "-m", f"services.{name}"], {**os.environ, **env}, logs,
                  ROOT)
+
+
+@dataclass
+class RunningPostgres:
+    layout: PostgresLayout
+    child: Child
+    started_in: float  # seconds from spawn to accepting connections (initdb not included)
+
+    @property
+    def url(self) -> str:
+        """The ``brisk`` database's URL (socket only)."""
+        return self.layout.url()
+
+    @property
+    def admin_url(self) -> str:
+        return self.layout.url("postgres")
+
+    def stop(self, timeout: float = 15) -> int | None:
+        return self.child.stop(timeout)
+
+
+def postgres_state_dir() -> Path:
+    """A fresh state dir for a PostgreSQL: under /tmp, 0755, so that as root the service user
+    can reach it (pytest's own tmp dirs are 0700). Remove it with ``shutil.rmtree``."""
+    path = Path(tempfile.mkdtemp(prefix="brisk-pg-", dir="/tmp"))
+    path.chmod(0o755)  # made by this test run, so widening it is ours to do
+    return path
+
+
+def start_postgres(state_dir: Path, logs: Path, *, layout: PostgresLayout | None = None,
+                   timeout: float = 60) -> RunningPostgres:
+    """The embedded PostgreSQL for ``state_dir`` (``layout`` overrides where things go), as
+    ``brisk up`` runs it: prepared (initdb once), started, the ``brisk`` database made. Starting
+    again with the same state dir is a restart with the data kept. Stop it with ``.stop()``."""
+    layout = layout or current_layout(state_dir)
+    prepare(layout)
+    started = time.monotonic()
+    child = spawn(f"postgres-{state_dir.name}", postgres_argv(layout), POSTGRES_ENV, logs,
+                  Path("/"), user=layout.run_as, stop_signal=signal.SIGINT)
+    while not accepts_connections(layout):
+        if not child.alive() or time.monotonic() - started > timeout:
+            child.stop(5)
+            raise RuntimeError(f"PostgreSQL did not start:\n{child.log_tail()}")
+        time.sleep(0.05)
+    took = time.monotonic() - started
+    create_database(layout)
+    return RunningPostgres(layout, child, took)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(logs: Path) -> Iterator[RunningPostgres]:
+    """One embedded PostgreSQL for the session, with an empty ``brisk`` database."""
+    state_dir = postgres_state_dir()
+    server = start_postgres(state_dir, logs)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(state_dir, ignore_errors=True)
+
+
+def fresh_database(server: RunningPostgres) -> str:
+    """A new, migrated database on the session's server: a service under test gets tenants and
+    alerts of its own (the alerts service flushes every tenant it finds)."""
+    import uuid
+
+    import psycopg
+
+    name = f"brisk_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server.admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.url.replace("/brisk?", f"/{name}?")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: RunningPostgres) -> str:
+    """The session's ``brisk`` database, migrated to the newest schema."""
+    upgrade(postgres_server.url)
+    return postgres_server.url

@@ -26,7 +26,7 @@ from services.ingest.parsers.feed import parse_feed
 from services.ingest.sources.base import Document
 from shared.schemas import DeadLetter
 from shared.topics import DEAD_LETTER, RAW_EVENTS
-from tests.integration.conftest import start_service, tansu_broker
+from tests.integration.conftest import RunningPostgres, fresh_database, start_service, tansu_broker
 from tests.integration.kafka_reader import read_until, wait_for
 
 pytestmark = pytest.mark.integration
@@ -55,7 +55,8 @@ def kafka(logs: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def stack(
-    kafka: str, valkey_port: int, logs: Path, tmp_path_factory: pytest.TempPathFactory
+    kafka: str, valkey_port: int, postgres_server: RunningPostgres, logs: Path,
+    tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     kafka_bootstrap = kafka
     server = HTTPServer(host="127.0.0.1", port=free_port())
@@ -75,7 +76,8 @@ def stack(
     feed_name = f"reuters-{run}"
     api_port = free_port()
     common = {"BRISK_KAFKA_BOOTSTRAP": kafka_bootstrap,
-              "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/2", "BRISK_LOG_LEVEL": "INFO"}
+              "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/2", "BRISK_LOG_LEVEL": "INFO",
+              "BRISK_POSTGRES_URL": fresh_database(postgres_server)}
     env = {
         "scorer": {"BRISK_SCORER_PORT": str(free_port()), "BRISK_SCORER_APP_ID": f"scorer-{run}",
                    "BRISK_SCORER_DATA_DIR": str(tmp_path_factory.mktemp("scorer"))},
@@ -133,12 +135,14 @@ def test_a_verified_signed_webhook_arrives(stack: Stack) -> None:
                     timeout=120), _logs(stack)
     for body, headers in stack.hooks:
         payload = Webhook(SECRET).verify(body, headers)  # raises unless the signature holds
-        assert payload["type"] == "alert.firing"
-        assert payload["data"]["severity"] >= 50  # the default threshold
-    ours = [json.loads(b)["data"] for b, _ in stack.hooks if _event_ids(b) & wanted]
+        assert payload["type"] == "alert.group.firing" and payload["tenant"] == "default"
+        assert all(a["severity"] >= 50 for a in payload["alerts"])  # the default threshold
+    ours = [a for b, _ in stack.hooks for a in json.loads(b)["alerts"] if set(a["event_ids"]) & wanted]
     assert any("Idlib" in alert["title"] and alert["category"] == "political" for alert in ours)
     ids = [h["webhook-id"] for _, h in stack.hooks]
-    assert len(ids) == len(set(ids)), "an alert was delivered twice"
+    assert len(ids) == len(set(ids)), "a notification was delivered twice"
+    alert_ids = [a["id"] for b, _ in stack.hooks for a in json.loads(b)["alerts"]]
+    assert len(alert_ids) == len(set(alert_ids)), "an alert was notified twice"
 
 
 def test_a_malformed_feed_is_dead_lettered_with_its_bytes(stack: Stack) -> None:
@@ -177,7 +181,7 @@ def _letter(value: bytes, service: str, payload: bytes) -> DeadLetter | None:
 
 
 def _event_ids(body: bytes) -> set[str]:
-    return set(json.loads(body)["data"]["event_ids"])
+    return {e for a in json.loads(body)["alerts"] for e in a["event_ids"]}
 
 
 def _logs(stack: Stack) -> str:

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis.strategies import SearchStrategy
 from pydantic import ValidationError
 
-from shared.schemas import Alert, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
+from shared.schemas import Alert, AlertChange, Contract, CountryRisk, DeadLetter, RawEvent, ScoredEvent
 from shared.topics import ALL_TOPICS
 from tests import strategies as s
 
@@ -21,6 +21,7 @@ from tests import strategies as s
         (ScoredEvent, s.scored_events),
         (CountryRisk, s.country_risks),
         (Alert, s.alerts),
+        (AlertChange, s.alert_changes),
         (DeadLetter, s.dead_letters),
     ],
 )

@@ -1,0 +1,108 @@
+"""brisk's own webhook payload, version "1" (``format: brisk``); example in
+``docs/examples/webhook-brisk.json``.
+
+A receiver should ignore fields it does not know: later minor changes only add fields; a
+breaking change bumps ``version``. Times are RFC 3339 in UTC (``2026-11-22T12:00:00Z``)::
+
+    {
+      "version":          "1",
+      "type":             "alert.group.firing" | "alert.group.resolved",   // from status
+      "id":               string,    // the notification; equals the webhook-id header, stable
+                                     // across retries: drop a delivery whose id you have seen
+      "tenant":           string,
+      "receiver":         string,    // the receiver's name in the tenant's configuration
+      "group": {
+        "key":            string,    // the aggregation group; stable while the group lives
+        "labels":         {string: string},   // its group_by labels and their values
+        "route":          string     // the route in the tree: "0" root, "0.2" its third child
+      },
+      "status":           "firing" | "resolved",   // firing if any alert in the group fires
+      "counts":           {"firing": int, "resolved": int},   // in the group, before truncation
+      "truncated_alerts": int,       // alerts left out of "alerts" by the receiver's max_alerts
+      "alerts": [                    // firing first, then resolved
+        {
+          "id":           string,    // stable for what the alert is about (its fingerprint)
+          "status":       "firing" | "resolved",
+          "rule":         string,
+          "kind":         "event" | "country_index" | "spike" | "watchlist" | "exposure",
+          "labels":       {string: string},   // multi-valued labels joined by ","
+          "severity":     number,    // 0-100
+          "category":     "regulatory" | "political" | "supply_chain" | "none",
+          "countries":    [string],  // ISO 3166-1 alpha-3
+          "title":        string,
+          "url":          string | null,      // the source story, if any
+          "reason": {
+            "summary":      string,
+            "matched":      {string: string}, // the labels the rule matched on
+            "explanations": [{"category": string, "feature": string, "weight": number,
+                              "evidence": string}]   // the score's top features, at most 5
+          },
+          "starts_at":    string,
+          "ends_at":      string | null,      // null while firing
+          "episode":      int,       // 1, then +1 each time it fires again after resolving
+          "event_ids":    [string],  // most recent last, at most 50
+          "links": {
+            "alert":      string,    // {external_url}/v1/alerts/{id}?tenant={tenant}
+            "events":     [string]   // {external_url}/v1/events/{event_id}, as event_ids
+          }
+        }
+      ],
+      "created_at":       string     // when the notification was made (not when it was sent)
+    }
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.alerts.payloads.content import AlertEntry, NotificationContent, ended_at, rfc3339
+
+VERSION = "1"
+
+
+def render_brisk(content: NotificationContent, max_alerts: int) -> dict[str, Any]:
+    alerts, truncated = content.truncate(max_alerts)
+    group = content.group
+    return {
+        "version": VERSION,
+        "type": f"alert.group.{content.status}",
+        "id": content.id,
+        "tenant": content.tenant,
+        "receiver": content.receiver,
+        "group": {"key": group.id, "labels": dict(group.labels), "route": group.target.route_id},
+        "status": content.status,
+        "counts": {"firing": len(content.firing), "resolved": len(content.resolved)},
+        "truncated_alerts": truncated,
+        "alerts": [_alert(content, entry) for entry in alerts],
+        "created_at": rfc3339(content.created_at),
+    }
+
+
+def _alert(content: NotificationContent, entry: AlertEntry) -> dict[str, Any]:
+    alert = entry.alert
+    ends = ended_at(entry.status, alert)
+    return {
+        "id": alert.id,
+        "status": entry.status,
+        "rule": alert.rule,
+        "kind": alert.kind,
+        "labels": dict(alert.labels),
+        "severity": alert.severity,
+        "category": alert.category,
+        "countries": list(alert.countries),
+        "title": alert.title,
+        "url": alert.url,
+        "reason": {
+            "summary": alert.reason.summary,
+            "matched": dict(alert.reason.matched),
+            "explanations": [e.model_dump(mode="json") for e in alert.reason.explanations],
+        },
+        "starts_at": rfc3339(alert.starts_at),
+        "ends_at": rfc3339(ends) if ends else None,
+        "episode": alert.episode,
+        "event_ids": list(alert.event_ids),
+        "links": {
+            "alert": content.alert_link(alert),
+            "events": [content.event_link(event_id) for event_id in alert.event_ids],
+        },
+    }

@@ -1,0 +1,27 @@
+"""One receiver format → one renderer; the body every notifier sends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from services.alerts.payloads.alertmanager import render_alertmanager
+from services.alerts.payloads.brisk import render_brisk
+from services.alerts.payloads.content import NotificationContent
+from services.alerts.payloads.slack import render_slack
+from shared.alerting.config import ReceiverFormat
+
+Renderer = Callable[[NotificationContent, int], dict[str, Any]]
+
+RENDERERS: dict[ReceiverFormat, Renderer] = {
+    "brisk": render_brisk,
+    "alertmanager": render_alertmanager,
+    "slack": render_slack,
+}
+
+
+def render(format: ReceiverFormat, content: NotificationContent, max_alerts: int) -> bytes:
+    """Compact UTF-8 JSON (the exact bytes that are signed). ``max_alerts`` 0: no limit."""
+    payload = RENDERERS[format](content, max_alerts)
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
