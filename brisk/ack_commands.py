@@ -9,14 +9,15 @@ from typing import Annotated, Any
 import typer
 from psycopg import AsyncConnection
 
-from brisk.store_session import StateDir, TenantName, fail, run_with_store
+from brisk.store_session import StateDir, TenantName, fail, resolve_alert_id, run_with_store
 from shared.alerting.durations import parse_duration
 from shared.alerting.state import Ack
 from shared.clock import utc_now
 from shared.stores.acks import ack_alert, unack_alert
 from shared.stores.tenants import tenant_id
 
-AlertId = Annotated[str, typer.Argument(metavar="ALERT_ID", help="The alert's id (`brisk alerts list`)")]
+AlertId = Annotated[str, typer.Argument(metavar="ALERT_ID", help="The alert's id, or a unique "
+                                                          "prefix of 8+ characters")]
 
 
 def ack(
@@ -38,8 +39,9 @@ def ack(
             fail(str(exc))
 
     async def work(conn: AsyncConnection[Any]) -> Ack:
-        return await ack_alert(conn, await tenant_id(conn, tenant), alert_id, by, comment, now,
-                               expires_at)
+        tid = await tenant_id(conn, tenant)
+        full_id = await resolve_alert_id(conn, tid, tenant, alert_id)
+        return await ack_alert(conn, tid, full_id, by, comment, now, expires_at)
 
     done = run_with_store(state_dir, work)
     until = f"until {done.expires_at.isoformat()}" if done.expires_at else "until it resolves"
@@ -56,7 +58,9 @@ def unack(
     who = by or os.environ.get("USER") or "cli"
 
     async def work(conn: AsyncConnection[Any]) -> bool:
-        return await unack_alert(conn, await tenant_id(conn, tenant), alert_id, who, utc_now())
+        tid = await tenant_id(conn, tenant)
+        full_id = await resolve_alert_id(conn, tid, tenant, alert_id)
+        return await unack_alert(conn, tid, full_id, who, utc_now())
 
     if not run_with_store(state_dir, work):
         fail(f"alert {alert_id} of tenant {tenant} has no live acknowledgement", 1)

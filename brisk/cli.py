@@ -40,18 +40,22 @@ def up(
     ingest_port: Annotated[int, typer.Option(envvar="BRISK_INGEST_PORT")] = 9101,
     scorer_port: Annotated[int, typer.Option(envvar="BRISK_SCORER_PORT")] = 9102,
     alerts_port: Annotated[int, typer.Option(envvar="BRISK_ALERTS_PORT")] = 9103,
-    state_dir: Annotated[Path, typer.Option(help="Logs, broker and Valkey data")] = Path(".brisk"),
+    state_dir: Annotated[Path, typer.Option(help="Logs, broker, PostgreSQL and Valkey data")] = Path(
+        ".brisk"),
     startup_timeout: Annotated[float, typer.Option(help="Seconds each part may take")] = 60,
 ) -> None:
     """Run the whole stack on 127.0.0.1 until Ctrl-C or SIGTERM.
 
-    Starts an embedded Kafka-compatible broker (Tansu, keeping its data in an embedded SeaweedFS
-    unless BRISK_BROKER_STORAGE=memory) and Valkey unless BRISK_KAFKA_BOOTSTRAP / BRISK_REDIS_URL
-    point at external servers, then the scorer, api, alerts and ingest services. A part that
-    dies is restarted alone; five exits of one part within two minutes stop the stack.
+    Checks every BRISK_* setting first. Starts an embedded Kafka-compatible broker (Tansu,
+    keeping its data in an embedded SeaweedFS unless BRISK_BROKER_STORAGE=memory), an embedded
+    PostgreSQL (migrated to the newest schema) and Valkey, unless BRISK_KAFKA_BOOTSTRAP /
+    BRISK_POSTGRES_URL / BRISK_REDIS_URL point at external servers, then the scorer, api, alerts
+    and ingest services. With --demo, a `demo` tenant is configured from demo/tenant.yaml. A
+    part that dies is restarted alone; five exits of one part within two minutes stop the stack.
     """
     from datetime import timedelta
 
+    from brisk.preflight import SettingRefused, check_settings
     from brisk.prune_command import HourlyPrune, retention_hours
     from brisk.stack import InvalidSetting
     from brisk.supervisor import CrashLoop, StartupFailed, Supervisor
@@ -59,10 +63,11 @@ def up(
     env = dict(os.environ)
     state = state_dir.resolve()
     try:
+        check_settings(env)
         plan = plan_stack(env, state, Ports(api=api_port, ingest=ingest_port,
                                             scorer=scorer_port, alerts=alerts_port), demo)
         retention = timedelta(hours=retention_hours(env))
-    except (InvalidSetting, ValueError) as exc:
+    except (SettingRefused, InvalidSetting, ValueError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
     store = next((s.url for s in plan.services if s.name == "objectstore" and s.url), None)

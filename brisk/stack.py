@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from brisk import demo_tenant
 from brisk.embedded import (
     BrokerStorage,
     ObjectStorePorts,
@@ -172,15 +173,21 @@ def plan_stack(env: Mapping[str, str], state_dir: Path, ports: Ports, demo: bool
         ingest_env["BRISK_INGEST_FEEDS_FILE"] = str(DEMO_FEEDS_FILE)
     elif not env.get("BRISK_INGEST_FEEDS_FILE"):
         ingest_env["BRISK_INGEST_FEEDS_FILE"] = str(LIVE_FEEDS_FILE)
+    alerts_env = {**common, "BRISK_ALERTS_PORT": str(ports.alerts)}
+    if not env.get("BRISK_ALERTS_EXTERNAL_URL"):
+        alerts_env["BRISK_ALERTS_EXTERNAL_URL"] = f"http://127.0.0.1:{ports.api}"
     for name, port, extra in (
         ("scorer", ports.scorer, scorer_env),
         ("api", ports.api, {**common, "BRISK_API_PORT": str(ports.api)}),
-        ("alerts", ports.alerts, {**common, "BRISK_ALERTS_PORT": str(ports.alerts)}),
+        ("alerts", ports.alerts, alerts_env),
         ("ingest", ports.ingest, ingest_env),
     ):
         base = f"http://127.0.0.1:{port}"
+        # The demo tenant is in place before the alerts service starts (once per brisk up).
+        before = demo_tenant.once(plan.postgres_url) if demo and name == "alerts" else None
         plan.services.append(ServiceSpec(name, [python, "-m", f"services.{name}"], extra,
-                                         http_ok(f"{base}/ready"), url=base, port=port))
+                                         http_ok(f"{base}/ready"), url=base, port=port,
+                                         before_start=before))
     return plan
 
 

@@ -61,6 +61,28 @@ async def _run(url: str, work: Callable[[psycopg.AsyncConnection[Any]], Awaitabl
         return await work(conn)
 
 
+MIN_PREFIX = 8
+
+
+async def resolve_alert_id(conn: psycopg.AsyncConnection[Any], tenant_id: int, tenant: str,
+                           given: str) -> str:
+    """The full id of the alert ``given`` names: its id, or a unique prefix of at least
+    ``MIN_PREFIX`` characters (the tables show 12). Raises UnknownAlert or ValueError."""
+    from shared.stores.alerts import find_alert_ids
+
+    ids = await find_alert_ids(conn, tenant_id, given)
+    if ids and ids[0] == given:
+        return given
+    if not ids:
+        raise UnknownAlert(f"no alert {given!r} in tenant {tenant!r}")
+    if len(given) < MIN_PREFIX:
+        raise ValueError(f"{given!r} is not a whole alert id, and a prefix needs at least "
+                         f"{MIN_PREFIX} characters")
+    if len(ids) > 1:
+        raise ValueError(f"{given!r} is the start of several alerts' ids: give more of it")
+    return ids[0]
+
+
 def _where(url: str) -> str:
     """host:port/dbname of a URL, never its password."""
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ import httpx
 
 from brisk.ports import free_port
 from shared.tokens import hash_token, new_token
+from tests.e2e.conftest import traversable_dir
 from tests.integration.kafka_reader import read_all, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,11 +79,12 @@ def running_stack(tmp_path: Path, extra_env: dict[str, str] | None = None) -> It
     feeds = tmp_path / "feeds.yaml"
     feeds.write_text("feeds: []\n")
     env = {k: v for k, v in os.environ.items()
-           if k not in ("BRISK_KAFKA_BOOTSTRAP", "BRISK_REDIS_URL", "BRISK_BROKER_STORAGE")}
+           if k not in ("BRISK_KAFKA_BOOTSTRAP", "BRISK_REDIS_URL", "BRISK_BROKER_STORAGE",
+                        "BRISK_POSTGRES_URL")}
     env.update({"BRISK_INGEST_FEEDS_FILE": str(feeds),
                 "BRISK_INGEST_PUSH_TOKEN_HASHES": json.dumps({PARTNER: hash_token(token)}),
                 **(extra_env or {})})
-    state_dir = tmp_path / "state"
+    state_dir = traversable_dir("brisk-e2e-")  # see tests/e2e/conftest.py
     argv = [sys.executable, "-m", "brisk.cli", "up", "--state-dir", str(state_dir)]
     argv += [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
     output = tmp_path / "brisk-up.out"
@@ -95,6 +98,7 @@ def running_stack(tmp_path: Path, extra_env: dict[str, str] | None = None) -> It
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=90)
+        shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @dataclass

@@ -3,6 +3,7 @@ service, and nothing left running after Ctrl-C."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,12 +54,13 @@ class Running:
         return [int(pid) for pid in re.findall(r"ready \(pid (\d+)\)", "".join(self.output))]
 
 
-@pytest.fixture
-def brisk_up(tmp_path: Path) -> Iterator[Running]:
+@contextmanager
+def started(state_dir: Path) -> Iterator[Running]:
+    """``brisk up --demo`` on free ports until Ctrl-C at the end."""
     ports = {name: free_port() for name in ("api", "ingest", "scorer", "alerts")}
     env = {k: v for k, v in os.environ.items()
-           if k not in ("BRISK_KAFKA_BOOTSTRAP", "BRISK_REDIS_URL")}
-    argv = [sys.executable, "-m", "brisk.cli", "up", "--demo", "--state-dir", str(tmp_path)]
+           if k not in ("BRISK_KAFKA_BOOTSTRAP", "BRISK_REDIS_URL", "BRISK_POSTGRES_URL")}
+    argv = [sys.executable, "-m", "brisk.cli", "up", "--demo", "--state-dir", str(state_dir)]
     argv += [arg for name, port in ports.items() for arg in (f"--{name}-port", str(port))]
     process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -68,6 +71,12 @@ def brisk_up(tmp_path: Path) -> Iterator[Running]:
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=60)
+
+
+@pytest.fixture
+def brisk_up(state_dir: Path) -> Iterator[Running]:
+    with started(state_dir) as running:
+        yield running
 
 
 def test_brisk_up_demo_serves_events_and_stops_cleanly(brisk_up: Running) -> None:
@@ -106,3 +115,28 @@ def _running(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True  # brisk up waited for (reaped) each child, so a live pid is a real leftover
+
+
+def demo_alerts(state_dir: Path) -> list[dict[str, object]]:
+    """``brisk alerts list --tenant demo --json``, as a user would run it."""
+    listed = subprocess.run([sys.executable, "-m", "brisk.cli", "alerts", "list", "--tenant", "demo",
+                             "--json", "--limit", "1000", "--state-dir", str(state_dir)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    return [json.loads(line) for line in listed.stdout.splitlines()]
+
+
+def test_the_demo_tenant_alerts_and_a_second_run_keeps_it_alive(state_dir: Path) -> None:
+    for run in ("first", "second"):  # the second keeps the first's state, as `make run` twice
+        with started(state_dir) as brisk_up:
+            assert brisk_up.read_until("Press Ctrl-C to stop.", timeout=90), "".join(brisk_up.output)
+
+            def grouped_and_inhibited() -> bool:
+                statuses = {a["status"] for a in demo_alerts(state_dir)}
+                return {"firing", "inhibited"} <= statuses
+
+            assert wait_for(grouped_and_inhibited, timeout=120), (run, demo_alerts(state_dir))
+            kinds = {a["kind"] for a in demo_alerts(state_dir)}
+            assert {"event", "country_index", "watchlist", "exposure"} <= kinds, (run, kinds)
+            brisk_up.process.send_signal(signal.SIGINT)
+            assert brisk_up.process.wait(timeout=60) == 0

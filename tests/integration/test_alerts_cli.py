@@ -135,4 +135,4 @@ def test_user_errors_are_one_line(seeded: Seeded, args: list[str], code: int, sa
 def test_no_stack_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
     monkeypatch.delenv("BRISK_POSTGRES_URL", raising=False)
     result = brisk("list", "--tenant", "acme", "--state-dir", str(tmp_path))
-    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr

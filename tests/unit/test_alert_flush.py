@@ -57,6 +57,8 @@ RULES = [InhibitRuleConfig.model_validate({
     (_resolved(tagged("s", country="PAK", **HIGH)), tagged("t", country="PAK", **MEDIUM), False),
     (tagged("s", country="PAK", **MEDIUM), tagged("t", country="PAK", **MEDIUM), False),
     (tagged("s", country="PAK", **HIGH), tagged("t", country="PAK", **HIGH), False),
+    (tagged("s", country="SYR", **HIGH), tagged("t", country="RUS,SYR", **MEDIUM), True),  # shared
+    (tagged("s", country="SYR,TUR", **HIGH), tagged("t", country="RUS", **MEDIUM), False),
 ])
 def test_inhibit(source: Alert, target: Alert, muted: bool) -> None:
     assert inhibited([target], [source], RULES) == ({target.id: 0} if muted else {})

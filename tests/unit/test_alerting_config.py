@@ -14,6 +14,7 @@ from shared.alerting.config_yaml import MAX_BYTES, ConfigError, dump_config, loa
 from shared.alerting.durations import format_duration, parse_duration
 from shared.alerting.matchers import InvalidMatcher, all_match, parse_matcher
 from shared.alerting.targets import check_targets, parse_allow_private
+from tests.conftest import ROOT
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
 
@@ -350,3 +351,14 @@ def test_parse_allow_private_refuses_what_is_neither(value: str) -> None:
     with pytest.raises(ValueError, match="^BRISK_ALERTS_ALLOW_PRIVATE_TARGETS: .* expected true, "
                                          "false or a comma-separated list of networks"):
         parse_allow_private(value)
+
+
+def test_the_readme_example_and_the_demo_tenant_are_valid_configurations() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### The configuration: one YAML document per tenant"):]
+    example = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = load_config(example, "README.md")
+    assert {r.kind for r in config.rules} == {"event", "country_index", "spike", "watchlist",
+                                               "exposure"}
+    demo = load_config((ROOT / "demo" / "tenant.yaml").read_text(), "demo/tenant.yaml")
+    assert {r.kind for r in demo.rules} == {r.kind for r in config.rules}

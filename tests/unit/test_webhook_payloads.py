@@ -126,7 +126,7 @@ def test_alertmanager_alerts_say_what_and_why() -> None:
     assert firing["labels"]["alertname"] == "pak-political"
     assert firing["annotations"] == {
         "summary": "Militants attack convoy near Gwadar port; CPEC works suspended",
-        "description": "Political severity 82.5 ≥ 70 in PAK (armed attack near Gwadar Port)",
+        "description": "severity 82.5 ≥ 70 · political · PAK",
         "brisk_alert_id": "4c55437438cd45f5f59d2625ad3670ae"}
     assert firing["generatorURL"].endswith("/v1/alerts/4c55437438cd45f5f59d2625ad3670ae?tenant=acme")
     assert firing["fingerprint"] == "4c55437438cd45f5f59d2625ad3670ae"
@@ -149,7 +149,7 @@ def test_common_labels_are_the_pairs_every_alert_shares() -> None:
     assert "entity" not in payload["commonLabels"]
     assert "summary" not in payload["commonAnnotations"]  # titles differ
     assert payload["commonAnnotations"] == {
-        "description": "Political severity 82.5 ≥ 70 in PAK (armed attack near Gwadar Port)"}
+        "description": "severity 82.5 ≥ 70 · political · PAK"}
 
 
 def test_common_labels_are_over_the_alerts_sent_after_truncation() -> None:
@@ -190,7 +190,7 @@ def test_slack_message_has_a_header_a_section_per_alert_and_counts() -> None:
     assert "*FIRING*" in firing["text"]["text"] and "*RESOLVED*" in resolved["text"]["text"]
     assert "*Severity* 82.5" in firing["text"]["text"]
     assert "*Countries* PAK" in firing["text"]["text"]
-    assert "armed attack near Gwadar Port" in firing["text"]["text"]
+    assert "severity 82.5 ≥ 70 · political · PAK" in firing["text"]["text"]
     assert "<http://127.0.0.1:8000/v1/alerts/4c55437438cd45f5f59d2625ad3670ae?tenant=acme|" \
         in firing["text"]["text"]
     assert context["elements"][0]["text"].startswith("1 firing · 1 resolved")

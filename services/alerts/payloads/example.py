@@ -31,12 +31,12 @@ def example_content(external_url: str = "http://127.0.0.1:8000") -> Notification
     firing = Alert(
         tenant="acme", id=FIRING_ID, fingerprint=FIRING_ID,
         rule="pak-political", kind="event", status="firing",
-        labels={**base_labels, "severity_level": "4", "entity": "Gwadar Port"},
+        labels={**base_labels, "severity_level": "high", "entity": "Gwadar Port"},
         severity=82.5, category="political", countries=["PAK"],
         title="Militants attack convoy near Gwadar port; CPEC works suspended",
         url="https://www.dawn.com/news/example-gwadar-attack",
         reason=AlertReason(
-            summary="Political severity 82.5 ≥ 70 in PAK (armed attack near Gwadar Port)",
+            summary="severity 82.5 ≥ 70 · political · PAK",
             matched={"category": "political", "country": "PAK"},
             explanations=[
                 Explanation(category="political", feature="lexicon:armed_attack", weight=38.0,
@@ -50,12 +50,12 @@ def example_content(external_url: str = "http://127.0.0.1:8000") -> Notification
     resolved = Alert(
         tenant="acme", id=RESOLVED_ID, fingerprint=RESOLVED_ID,
         rule="pak-political", kind="event", status="resolved",
-        labels={**base_labels, "severity_level": "3"},
+        labels={**base_labels, "severity_level": "medium"},
         severity=71.0, category="political", countries=["PAK"],
         title="Opposition protests block Islamabad Expressway",
         url="https://www.geo.tv/latest/example-islamabad-protests",
         reason=AlertReason(
-            summary="Political severity 71.0 ≥ 70 in PAK (mass protest in the capital)",
+            summary="severity 71 ≥ 70 · political · PAK",
             matched={"category": "political", "country": "PAK"},
             explanations=[
                 Explanation(category="political", feature="lexicon:protest", weight=29.0,

@@ -1,7 +1,8 @@
 """Inhibit: while a source alert fires, the target alerts it relates to are muted (Alertmanager's
 inhibit/inhibit.go). Rule ``n`` inhibits target T when a firing source S matches its
 source_matchers, T matches its target_matchers, and S and T agree on every ``equal`` label (a
-label both lack counts as equal, as in Alertmanager).
+label both lack counts as equal, as in Alertmanager). A multi-valued label (``country``) agrees
+when the two share a value: an index alert about SYR inhibits an event about RUS and SYR.
 
 Never by itself, and — as in Alertmanager — not by a source that would be a target of the same
 rule itself when T is also a source: otherwise two alerts matching both sides would mute each
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared.alerting.config import InhibitRuleConfig
-from shared.alerting.matchers import all_match
+from shared.alerting.matchers import MULTI_VALUED, all_match, label_values
 from shared.schemas.alert import Alert
 
 
@@ -38,9 +39,15 @@ def _inhibits(rule: InhibitRuleConfig, sources: list[Alert], target: Alert) -> b
     for source in sources:
         if source.id == target.id:
             continue
-        if any(source.labels.get(n, "") != target.labels.get(n, "") for n in rule.equal):
+        if not all(_agree(source.labels, target.labels, n) for n in rule.equal):
             continue
         if two_sided and all_match(rule.target_matchers, source.labels):
             continue
         return True
     return False
+
+
+def _agree(source: dict[str, str], target: dict[str, str], name: str) -> bool:
+    if name in MULTI_VALUED and source.get(name) and target.get(name):
+        return bool(set(label_values(source, name)) & set(label_values(target, name)))
+    return source.get(name, "") == target.get(name, "")
