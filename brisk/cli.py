@@ -63,7 +63,7 @@ def up(
     env = dict(os.environ)
     state = state_dir.resolve()
     try:
-        check_settings(env)
+        check_settings()
         plan = plan_stack(env, state, Ports(api=api_port, ingest=ingest_port,
                                             scorer=scorer_port, alerts=alerts_port), demo)
         retention = timedelta(hours=retention_hours(env))

@@ -7,8 +7,6 @@ have, and not a service that starts and then refuses every delivery.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from pydantic import ValidationError
 from pydantic_settings import BaseSettings
 
@@ -17,8 +15,9 @@ class SettingRefused(Exception):
     """The one line to print."""
 
 
-def check_settings(env: Mapping[str, str]) -> None:
-    """Validate each service's settings as it would read them from ``env``."""
+def check_settings() -> None:
+    """Validate each service's settings as it will read them: from this process's environment,
+    which ``brisk up`` passes on to every service."""
     from services.alerts.default_tenant import default_config
     from services.alerts.settings import AlertsSettings
     from services.api.settings import ApiSettings
@@ -32,8 +31,8 @@ def check_settings(env: Mapping[str, str]) -> None:
         (CommonSettings, "BRISK_"), (AlertsSettings, "BRISK_ALERTS_"), (ApiSettings, "BRISK_API_"),
         (IngestSettings, "BRISK_INGEST_"), (ScorerSettings, "BRISK_SCORER_")]
     for settings_class, prefix in services:
-        _validate(settings_class, prefix, env)
-    alerts = _validate(AlertsSettings, "BRISK_ALERTS_", env)
+        _validate(settings_class, prefix)
+    alerts = _validate(AlertsSettings, "BRISK_ALERTS_")
     assert isinstance(alerts, AlertsSettings)
     try:
         check_targets(default_config(alerts), alerts.private_targets())
@@ -41,10 +40,9 @@ def check_settings(env: Mapping[str, str]) -> None:
         raise SettingRefused(f"BRISK_ALERTS_WEBHOOK_URL: {exc}") from None
 
 
-def _validate(settings_class: type[BaseSettings], prefix: str, env: Mapping[str, str]) -> BaseSettings:
-    values = {k[len(prefix):].lower(): v for k, v in env.items() if k.startswith(prefix)}
+def _validate(settings_class: type[BaseSettings], prefix: str) -> BaseSettings:
     try:
-        return settings_class.model_validate(values)
+        return settings_class()
     except ValidationError as exc:
         error = exc.errors()[0]
         message = error["msg"].removeprefix("Value error, ")

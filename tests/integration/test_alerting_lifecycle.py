@@ -32,11 +32,11 @@ from brisk.processes import Child
 from shared.alerting.config_yaml import load_config
 from shared.alerting.matchers import parse_matcher
 from shared.alerting.webhook_secret import new_secret
-from shared.schemas import ScoredEvent
+from shared.schemas import AlertChange, ScoredEvent
 from shared.stores import acks, alerts, history, silences, tenant_config, tenants
-from shared.topics import SCORED_EVENTS
+from shared.topics import ALERTS, SCORED_EVENTS
 from tests.integration.conftest import RunningPostgres, fresh_database, start_service
-from tests.integration.kafka_reader import wait_for
+from tests.integration.kafka_reader import read_until, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -280,3 +280,39 @@ def test_a_kill_inside_group_wait_loses_nothing_and_sends_once(
     first = next(p for p in receiver.payloads() if alert.id in {a["id"] for a in p["alerts"]})
     assert [a["status"] for a in first["alerts"]] == ["firing"]
     assert changes_of(database, tenant_name, alert.id).count("fired") == 1
+
+
+def test_every_change_is_published_on_brisk_alerts(service: AlertsService, kafka_bootstrap: str,
+                                                  database: str, tenant_name: str) -> None:
+    event = scored("BGD")
+    publish(kafka_bootstrap, event)
+    assert wait_for(lambda: alert_for(database, tenant_name, event), timeout=60)
+    alert = alert_for(database, tenant_name, event)
+
+    def ours(values: list[bytes]) -> list[AlertChange]:
+        changes = [AlertChange.from_bytes(v) for v in values]
+        return [c for c in changes if c.tenant == tenant_name and c.alert_id == alert.id]
+
+    values = asyncio.run(read_until(kafka_bootstrap, ALERTS.name,
+                                    lambda vs: {"fired", "grouped"} <= {c.change for c in ours(vs)},
+                                    timeout=60))
+    fired = next(c for c in ours(values) if c.change == "fired")
+    assert fired.alert is not None and fired.alert.countries == ["BGD"]
+
+
+def test_a_configuration_change_applies_within_two_seconds(
+        service: AlertsService, receiver: Receiver, kafka_bootstrap: str, database: str,
+        tenant_name: str) -> None:
+    stricter = load_config(CONFIG.format(url=receiver.server.url_for("/hook"), secret=SECRET)
+                           .replace("min_severity: 50", "min_severity: 90"))
+
+    async def apply(conn: psycopg.AsyncConnection[Any]) -> None:
+        tid = await tenants.tenant_id(conn, tenant_name)
+        await tenant_config.apply_config(conn, tid, stricter, datetime.now(UTC))
+
+    db(database, apply)
+    time.sleep(2)
+    below, above = scored("THA", severity=70), scored("THA", severity=95)
+    publish(kafka_bootstrap, below, above)
+    assert wait_for(lambda: alert_for(database, tenant_name, above), timeout=60)
+    assert alert_for(database, tenant_name, below) is None

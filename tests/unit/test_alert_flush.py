@@ -207,6 +207,16 @@ def test_acks_mute_the_repeat_but_not_a_new_alert() -> None:
     assert (plan.notify, ids(plan.firing)) == (True, ["a", "b"])
 
 
+def test_a_repeat_leaves_the_acked_alerts_out_but_keeps_them_in_the_log() -> None:
+    a, b = alert("a"), alert("b")
+    g = group(Notified(firing=frozenset({a.id, b.id}), at=T0 - REPEAT))
+    plan, after = flush(g, [a, b], T0, acked={a.id})
+    assert (plan.notify, ids(plan.firing)) == (True, ["b"])  # the repeat is b's alone
+    assert plan.notified is not None and plan.notified.firing == {a.id, b.id}
+    plan, _ = flush(after, [a, b], T0 + REPEAT / 2, acked={a.id})
+    assert not plan.notify  # a is not new because the repeat left it out
+
+
 def test_muted_alerts_are_neither_notified_nor_dropped_until_they_resolve() -> None:
     a, b = alert("a"), alert("b")
     g = group(Notified(firing=frozenset({a.id}), at=T0 - 5 * MIN))

@@ -4,7 +4,9 @@ dedup (``dedup.py``) → the notification to send, the log entry to keep, the al
 
 Which alerts a notification carries:
 - firing: every un-muted firing alert of the group, acked ones too (an ack mutes repeats, it does
-  not hide the alert from a notification sent for another reason);
+  not hide the alert from a notification sent for another reason) — except in a repeat, sent
+  only because repeat_interval has passed: that carries the un-acked firing alerts alone, so an
+  acked alert is never repeated (the log still lists it as firing, so it does not count as new);
 - resolved (with ``send_resolved``): the un-muted resolved alerts the receiver was last told were
   firing. One it never heard of firing is never mentioned — it fired and resolved unseen, inside
   group_wait or between two flushes — where Alertmanager would list it as resolved.
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.alerts.stages.dedup import needs_update
 from shared.alerting.state import AlertGroup, Notified
@@ -28,7 +30,8 @@ from shared.schemas.alert import Alert
 
 @dataclass(frozen=True)
 class FlushPlan:
-    """``notify``: send ``firing`` + ``resolved`` to the group's receiver now.
+    """``notify``: send ``firing`` + ``resolved`` to the group's receiver now (``notified``
+    may list more as firing: the acked alerts a repeat leaves out).
     ``notified``: the notification log entry to store — once the notification is sent when
     ``notify``; when not, straight away (only in the all-resolved case with ``send_resolved``
     off: nothing is sent, but the log must forget what fired, as in Alertmanager); None: keep
@@ -57,11 +60,14 @@ def plan_flush(group: AlertGroup, alerts: Sequence[Alert], muted: Mapping[str, s
                           group.target.repeat_interval, now, send_resolved)
     sent_resolved = resolved if send_resolved else []
     notify = update and bool(firing or sent_resolved)
+    repeat_only = update and not needs_update(group.notified, firing_ids, resolved_ids, acked,
+                                              timedelta.max, now, send_resolved)
+    sent_firing = [a for a in firing if a.id not in acked] if repeat_only else firing
     entry = Notified(firing=firing_ids, resolved=_ids(sent_resolved), at=now) if update else None
     keep_resolved = {a.id for a in resolved} if send_resolved and not notify else set()
     drop = [a.id for a in alerts if a.status == "resolved" and a.id not in keep_resolved]
     return FlushPlan(
-        notify=notify, firing=firing, resolved=sent_resolved, notified=entry,
+        notify=notify, firing=sent_firing, resolved=sent_resolved, notified=entry,
         next_flush_at=now + group.target.group_interval, drop=drop,
         empty=not ({a.id for a in alerts} - set(drop)),
     )
