@@ -10,7 +10,9 @@ from shared.schemas.base import Contract
 
 # One event's place in a story, as a JSON array (compact: a record carries a batch of them):
 # [event_id, cluster_id, tokens, source, at, places] — the event founded ``cluster_id`` (which is
-# then derived from ``event_id``) or joined it; ``tokens``: the title's informative tokens;
+# then derived from ``event_id``) or joined it; ``tokens``: the title's informative tokens, the
+# names among them (proper names: two titles naming different ones are two stories) written with
+# a capital first letter, the rest lower case;
 # ``at``: the event's time, Unix seconds; ``places``: ISO3 codes it is about.
 StoryNote = tuple[str, str, list[str], str, float, list[str]]
 

@@ -21,10 +21,15 @@ from brisk.ports import free_port
 from brisk.processes import Child
 from shared.kafka import make_producer
 from shared.kafka_senders import send_contract
-from shared.schemas import Alert, ScoredEvent
+from shared.schemas import AlertChange, ScoredEvent
 from shared.settings import CommonSettings
 from shared.topics import ALERTS, SCORED_EVENTS
-from tests.integration.conftest import start_memory_tansu, start_service
+from tests.integration.conftest import (
+    RunningPostgres,
+    fresh_database,
+    start_memory_tansu,
+    start_service,
+)
 from tests.integration.kafka_reader import read_until, wait_for
 from tests.integration.ready_probe import ready, ready_is
 from tests.strategies import sample_raw
@@ -62,7 +67,9 @@ def listed(api: str, event_id: str) -> bool:
 
 def alerted(bootstrap: str, event_id: str) -> bool:
     def found(values: list[bytes]) -> bool:
-        return any(event_id in Alert.from_bytes(v).event_ids for v in values)
+        changes = [AlertChange.from_bytes(v) for v in values]
+        return any(c.change == "fired" and c.alert is not None and event_id in c.alert.event_ids
+                   for c in changes)
 
     return found(asyncio.run(read_until(bootstrap, ALERTS.name, found, timeout=60)))
 
@@ -80,12 +87,14 @@ def broker_port(logs: Path) -> Iterator[tuple[int, list[Child]]]:
 
 def test_api_and_alerts_keep_consuming_after_the_broker_restarts_on_the_same_port(
     broker_port: tuple[int, list[Child]], valkey_port: int, logs: Path,
+    postgres_server: RunningPostgres,
 ) -> None:
     port, brokers = broker_port
     bootstrap = f"127.0.0.1:{port}"
     run = uuid.uuid4().hex[:8]
     common = {"BRISK_KAFKA_BOOTSTRAP": bootstrap,
-              "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/3"}
+              "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/3",
+              "BRISK_POSTGRES_URL": fresh_database(postgres_server)}
     api_port, alerts_port = free_port(), free_port()
     api, alerts = f"http://127.0.0.1:{api_port}", f"http://127.0.0.1:{alerts_port}"
     children = [

@@ -21,7 +21,7 @@ from shared.kafka import broker_reachable, ensure_topics, make_consumer, make_pr
 from shared.schemas import DeadLetter
 from shared.settings import CommonSettings
 from shared.topics import Topic
-from tests.integration.conftest import ROOT, start_service
+from tests.integration.conftest import ROOT, RunningPostgres, fresh_database, start_service
 from tests.integration.kafka_reader import wait_for
 from tests.integration.ready_probe import ready, ready_is
 from tests.slow_client import sent_until_closed
@@ -56,7 +56,7 @@ def _pings(client: redis.Redis) -> bool:
 
 @pytest.fixture(scope="module")
 def services(kafka_bootstrap: str, logs: Path, tmp_path_factory: pytest.TempPathFactory,
-             ) -> Iterator[Services]:
+             postgres_server: RunningPostgres) -> Iterator[Services]:
     """api and alerts against a Valkey of this module's own, which the tests stop and start."""
     valkey_port = free_port()
     data = tmp_path_factory.mktemp("valkey-readiness")
@@ -64,7 +64,8 @@ def services(kafka_bootstrap: str, logs: Path, tmp_path_factory: pytest.TempPath
     run = uuid.uuid4().hex[:8]
     common = {"BRISK_KAFKA_BOOTSTRAP": kafka_bootstrap,
               "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/0",
-              "BRISK_HTTP_HEADER_TIMEOUT_SECONDS": "1"}
+              "BRISK_HTTP_HEADER_TIMEOUT_SECONDS": "1",
+              "BRISK_POSTGRES_URL": fresh_database(postgres_server)}
     api_port, alerts_port = free_port(), free_port()
     children = [
         start_service("api", common | {"BRISK_API_PORT": str(api_port),

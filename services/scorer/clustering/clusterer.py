@@ -4,7 +4,8 @@ Near-duplicate detection over headlines: each title becomes its set of informati
 (normalise.py), MinHash LSH proposes the clusters that probably share many of them (minhash.py,
 band_index.py), and a candidate is accepted when the title shares at least ``min_tokens`` tokens
 and a Jaccard similarity of at least ``threshold`` with one of the cluster's representative
-titles, and the event lies within ``window`` of the cluster's events.
+titles, the event lies within ``window`` of the cluster's events, and the two titles do not name
+different people or places (``names_differ``).
 
 Why MinHash rather than SimHash: the question is "do these two small word sets overlap by at
 least half?", which is Jaccard similarity, and MinHash estimates exactly that; LSH banding gives a
@@ -33,7 +34,7 @@ from typing import Any, NamedTuple
 from services.scorer.clustering.band_index import BandIndex
 from services.scorer.clustering.config import ClusterConfig
 from services.scorer.clustering.minhash import band_keys, signature, to_bytes
-from services.scorer.clustering.normalise import Vocabulary, default_vocabulary, title_tokens
+from services.scorer.clustering.normalise import Vocabulary, default_vocabulary, title_terms
 from services.scorer.clustering.snapshot import ClustererState, ClusterState, ConfigState, RepState
 
 _CLUSTER_PERSON = b"brisk-cluster-v1"
@@ -47,7 +48,11 @@ def cluster_id(founder_event_id: str) -> str:
 
 class Note(NamedTuple):
     """An event's place in a story, as another clusterer needs it to reach the same clusters:
-    it founded ``cluster_id`` or joined it (``adopt``). ``at``: the event's time, Unix seconds."""
+    it founded ``cluster_id`` or joined it (``adopt``). ``at``: the event's time, Unix seconds.
+    ``tokens``: the title's tokens, its names (``title_terms``) written with their first letter
+    in upper case ("Khan"), which no other token has: so the names travel in the
+    ``brisk.scorer.stories`` record's token list, and a worker that adopts the note keeps
+    apart what the writer kept apart."""
 
     event_id: str
     cluster_id: str
@@ -55,6 +60,41 @@ class Note(NamedTuple):
     source: str
     at: float
     places: tuple[str, ...]
+
+
+def note_tokens(tokens: frozenset[str], names: frozenset[str]) -> tuple[str, ...]:
+    """``Note.tokens`` of a title: its tokens, the names among them capitalised."""
+    return tuple(token[0].upper() + token[1:] if token in names else token for token in tokens)
+
+
+def read_note_tokens(written: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(tokens, names) of ``Note.tokens``: the inverse of ``note_tokens``."""
+    tokens: list[str] = []
+    names: list[str] = []
+    for token in written:
+        if token[:1].isupper():
+            token = token[0].lower() + token[1:]
+            names.append(token)
+        tokens.append(token)
+    return frozenset(tokens), frozenset(names)
+
+
+def names_differ(tokens: frozenset[str], names: frozenset[str], other: tuple[str, ...],
+                 other_names: tuple[str, ...]) -> bool:
+    """Whether two titles are about different people or places: each names someone the other
+    does not mention at all ("US sanctions Ali Khan" / "US sanctions Mohammad Omar"). A rewrite
+    by another outlet keeps the names of the story, so at most one side adds a name the other
+    lacks ("Floods kill 20 in Pakistan" / "Pakistan floods kill 20, Sharif says"); and a title
+    without names (Title Case, all capitals) never differs."""
+    if not names or not other_names:
+        return False
+    return not tokens.issuperset(other_names) and len(names.intersection(other)) < len(names)
+
+
+# A representative title: (indexing sequence number, sorted tokens, sorted names, packed
+# signature). A tuple takes a fifth of a small frozenset's memory and ``frozenset.intersection``
+# reads it as fast; the signature gives back the band keys when the cluster is forgotten.
+_Rep = tuple[int, tuple[str, ...], tuple[str, ...], bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +117,7 @@ class ClusterStats:
 
 
 class _Cluster:
-    """A live cluster. A representative is (indexing sequence number, sorted token tuple, packed
-    signature): a tuple takes a fifth of a small frozenset's memory and ``frozenset.intersection``
-    reads it as fast; the signature gives back the band keys when the cluster is forgotten."""
+    """A live cluster, with up to ``max_reps`` representative titles."""
 
     __slots__ = ("cid", "first", "last", "size", "sources", "places", "members", "reps")
 
@@ -91,7 +129,7 @@ class _Cluster:
         self.sources = {source}
         self.places = set(places)  # union of the members' places
         self.members: list[str] = []  # remembered event ids, oldest first (the founder is implied)
-        self.reps: list[tuple[int, tuple[str, ...], bytes]] = []
+        self.reps: list[_Rep] = []
 
 
 class StoryClusterer:
@@ -122,7 +160,8 @@ class StoryClusterer:
         ``places``, optional: identifiers of where the story happens (ISO3 countries, UN/LOCODEs),
         from the caller's gazetteer. An event never joins a cluster when both name places and
         none is shared: "Floods kill 20 in Pakistan" and "... in Bangladesh" share 3 of 5 tokens
-        (J = 0.6), and only the place tells the two stories apart."""
+        (J = 0.6), and only the place tells the two stories apart. Likewise an event never joins
+        a representative title that names different people or places (``names_differ``)."""
         founded = cluster_id(event_id)
         known = self._event_cluster.get(event_id) or (founded if founded in self._clusters else None)
         if known is not None:
@@ -134,17 +173,18 @@ class StoryClusterer:
             self._watermark = ts
             self._expire()
         where = frozenset((places,) if isinstance(places, str) else places)  # one id, or many
-        tokens = title_tokens(title, self._vocabulary)
+        tokens, names = title_terms(title, self._vocabulary)
         if len(tokens) < self.config.min_tokens:
             return Assignment(founded, 1, 1, True)  # never merges, so nothing to remember
         sig = self._signature(tokens)
-        cluster = self._best_match(tokens, band_keys(sig, self.config.rows), ts, where)
+        cluster = self._best_match(tokens, names, band_keys(sig, self.config.rows), ts, where)
         if cluster is None:
-            cluster = self._found(founded, tokens, sig, ts, source, where)
+            cluster = self._found(founded, tokens, names, sig, ts, source, where)
         else:
-            self._join(cluster, event_id, tokens, sig, ts, source, where)
+            self._join(cluster, event_id, tokens, names, sig, ts, source, where)
         if self.journal is not None:
-            self.journal.append(Note(event_id, cluster.cid, tuple(tokens), source, ts, tuple(where)))
+            self.journal.append(Note(event_id, cluster.cid, note_tokens(tokens, names), source, ts,
+                                     tuple(where)))
         return self._answer(cluster, founded)
 
     def adopt(self, note: Note) -> bool:
@@ -160,19 +200,19 @@ class StoryClusterer:
             self._expire()
         elif note.at < self._watermark - self._window:
             return False
-        tokens = frozenset(note.tokens)
+        tokens, names = read_note_tokens(note.tokens)
         if len(tokens) < self.config.min_tokens:
             return False
         sig = self._signature(tokens)
         where = frozenset(note.places)
         cluster = self._clusters.get(note.cluster_id)
         if cluster is None:
-            cluster = self._found(note.cluster_id, tokens, sig, note.at, note.source, where)
+            cluster = self._found(note.cluster_id, tokens, names, sig, note.at, note.source, where)
             if note.cluster_id != cluster_id(note.event_id):  # a joiner whose founder is unknown
                 cluster.members.append(note.event_id)
                 self._event_cluster[note.event_id] = cluster.cid
         else:
-            self._join(cluster, note.event_id, tokens, sig, note.at, note.source, where)
+            self._join(cluster, note.event_id, tokens, names, sig, note.at, note.source, where)
         return True
 
     def stats(self) -> ClusterStats:
@@ -184,7 +224,8 @@ class StoryClusterer:
         clusters = [
             ClusterState(id=c.cid, first=c.first, last=c.last, size=c.size, sources=sorted(c.sources),
                          places=sorted(c.places), members=list(c.members),
-                         reps=[RepState(seq=seq, tokens=list(tokens)) for seq, tokens, _ in c.reps])
+                         reps=[RepState(seq=seq, tokens=list(tokens), names=list(names))
+                               for seq, tokens, names, _ in c.reps])
             for c in self._clusters.values()
         ]
         state = ClustererState(config=ConfigState(**self.config.to_dict()), watermark=self._watermark,
@@ -202,7 +243,7 @@ class StoryClusterer:
         clusterer = cls(config or ClusterConfig.from_dict(saved.config.model_dump()), vocabulary)
         clusterer._watermark, clusterer._seq = saved.watermark, saved.seq
         clusterer._expired, clusterer._capacity_evicted = saved.expired, saved.capacity_evicted
-        reps: list[tuple[int, _Cluster, frozenset[str]]] = []
+        reps: list[tuple[int, _Cluster, frozenset[str], frozenset[str]]] = []
         for item in saved.clusters:
             cluster = _Cluster(item.id, item.first, item.sources[0], frozenset(item.places))
             cluster.last, cluster.size, cluster.sources = item.last, item.size, set(item.sources)
@@ -210,12 +251,13 @@ class StoryClusterer:
             clusterer._event_cluster.update(dict.fromkeys(cluster.members, item.id))
             clusterer._clusters[item.id] = cluster
             clusterer._expiry.append((cluster.last, cluster.cid))
-            reps.extend((rep.seq, cluster, frozenset(rep.tokens)) for rep in item.reps)
+            reps.extend((rep.seq, cluster, frozenset(rep.tokens), frozenset(rep.names))
+                        for rep in item.reps)
         heapq.heapify(clusterer._expiry)
         # Re-index in the original order, so buckets hold their entries in the same order.
-        for seq, cluster, tokens in sorted(reps, key=lambda r: r[0]):
+        for seq, cluster, tokens, names in sorted(reps, key=lambda r: r[0]):
             if len(cluster.reps) < clusterer.config.max_reps:
-                clusterer._add_rep(cluster, tokens, clusterer._signature(tokens), seq)
+                clusterer._add_rep(cluster, tokens, names, clusterer._signature(tokens), seq)
         clusterer._enforce_cap()
         return clusterer
 
@@ -227,8 +269,8 @@ class StoryClusterer:
     def _answer(self, cluster: _Cluster, founded: str) -> Assignment:
         return Assignment(cluster.cid, cluster.size, len(cluster.sources), cluster.cid == founded)
 
-    def _best_match(self, tokens: frozenset[str], keys: list[bytes], ts: float,
-                    places: frozenset[str]) -> _Cluster | None:
+    def _best_match(self, tokens: frozenset[str], names: frozenset[str], keys: list[bytes],
+                    ts: float, places: frozenset[str]) -> _Cluster | None:
         hits = self._index.hits(keys, self.config.bucket_scan)
         if not hits:
             return None
@@ -244,28 +286,29 @@ class StoryClusterer:
                 continue
             if places and cluster.places and places.isdisjoint(cluster.places):
                 continue
-            for _, rep, _ in cluster.reps:
-                if min(size, len(rep)) < threshold * max(size, len(rep)):
+            for _, rep_tokens, rep_names, _ in cluster.reps:
+                if min(size, len(rep_tokens)) < threshold * max(size, len(rep_tokens)):
                     continue  # Jaccard <= min/max of the sizes: cannot reach the threshold
-                common = len(tokens.intersection(rep))
-                similarity = common / (size + len(rep) - common)
+                common = len(tokens.intersection(rep_tokens))
+                similarity = common / (size + len(rep_tokens) - common)
                 if common >= min_shared and similarity >= threshold and (
-                        best is None or (similarity, cluster.last, cid) > best):
+                        best is None or (similarity, cluster.last, cid) > best) and (
+                        not names_differ(tokens, names, rep_tokens, rep_names)):
                     best = (similarity, cluster.last, cid)
         return None if best is None else self._clusters[best[2]]
 
-    def _found(self, cid: str, tokens: frozenset[str], sig: bytes, ts: float, source: str,
-               places: frozenset[str]) -> _Cluster:
+    def _found(self, cid: str, tokens: frozenset[str], names: frozenset[str], sig: bytes,
+               ts: float, source: str, places: frozenset[str]) -> _Cluster:
         cluster = _Cluster(cid, ts, source, places)
         self._clusters[cid] = cluster
         heapq.heappush(self._expiry, (ts, cid))
-        self._add_rep(cluster, tokens, sig, self._seq)
+        self._add_rep(cluster, tokens, names, sig, self._seq)
         self._seq += 1
         self._enforce_cap()
         return cluster
 
-    def _join(self, cluster: _Cluster, event_id: str, tokens: frozenset[str], sig: bytes, ts: float,
-              source: str, places: frozenset[str]) -> None:
+    def _join(self, cluster: _Cluster, event_id: str, tokens: frozenset[str], names: frozenset[str],
+              sig: bytes, ts: float, source: str, places: frozenset[str]) -> None:
         cluster.size += 1
         cluster.sources.add(source)
         cluster.places |= places
@@ -279,18 +322,19 @@ class StoryClusterer:
         cluster.members.append(event_id)
         self._event_cluster[event_id] = cluster.cid
         if len(cluster.reps) < self.config.max_reps and all(tokens != frozenset(rep)
-                                                            for _, rep, _ in cluster.reps):
-            self._add_rep(cluster, tokens, sig, self._seq)
+                                                            for _, rep, _, _ in cluster.reps):
+            self._add_rep(cluster, tokens, names, sig, self._seq)
             self._seq += 1
         self._clusters.move_to_end(cluster.cid)
 
-    def _add_rep(self, cluster: _Cluster, tokens: frozenset[str], sig: bytes, seq: int) -> None:
-        cluster.reps.append((seq, tuple(sorted(tokens)), sig))
+    def _add_rep(self, cluster: _Cluster, tokens: frozenset[str], names: frozenset[str], sig: bytes,
+                 seq: int) -> None:
+        cluster.reps.append((seq, tuple(sorted(tokens)), tuple(sorted(names)), sig))
         self._index.add(cluster.cid, band_keys(sig, self.config.rows))
 
     def _forget(self, cluster: _Cluster) -> None:
         del self._clusters[cluster.cid]
-        for _, _, sig in cluster.reps:
+        for _, _, _, sig in cluster.reps:
             self._index.remove(cluster.cid, band_keys(sig, self.config.rows))
         for member in cluster.members:
             self._event_cluster.pop(member, None)

@@ -42,6 +42,14 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 # and z, which English doubles in the stem itself ("kill", "pass", "buzz").
 _UNDOUBLE = frozenset("bcdfgkmnprtv")
 _MIN_STEM = 3
+# Names (``title_terms``) are read in the headline's own case, word by word, with the clause
+# separators ("Floods: Pakistan…", "… - Reuters", "— NAME"): a capital on a clause's first word
+# says nothing about the word.
+_TERM = re.compile(r"[^\W_]+|[:;!?|\u00a6\u2013\u2014]|(?<=\s)-(?=\s)")
+_CASED_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+_ASCII_CLAUSE_MARKS = (":", ";", "!", "?", "|")
+_ASCII_TERM = re.compile(r"[A-Za-z0-9]+|[:;!?|]|(?<=\s)-(?=\s)")  # _TERM on ASCII text
+_NONE: frozenset[str] = frozenset()
 
 
 class Vocabulary:
@@ -133,12 +141,100 @@ def _informative(segment: str, vocabulary: Vocabulary) -> frozenset[str]:
     return frozenset(filter(None, map(vocabulary.token, words)))
 
 
+def _segments(title: str) -> list[str]:
+    title = _WIRE_PREFIX.sub("", title)
+    return _PIPE.split(title) if "|" in title or "\u00a6" in title else [title]
+
+
+def _headline(segments: list[str], vocabulary: Vocabulary) -> tuple[str, frozenset[str]]:
+    """The segment that carries the headline, and its tokens: the most informative one; the
+    first one on a tie (headlines lead, furniture trails)."""
+    best, best_tokens = segments[0], _informative(segments[0], vocabulary)
+    for segment in segments[1:]:
+        tokens = _informative(segment, vocabulary)
+        if len(tokens) > len(best_tokens):
+            best, best_tokens = segment, tokens
+    return best, best_tokens
+
+
+def _ascii_terms(segment: str, vocabulary: Vocabulary) -> tuple[frozenset[str], frozenset[str]]:
+    """``_informative`` and ``_names`` of an ASCII segment in one pass: there ``fold`` is
+    ``lower``, so each word's token is that of its lower case (a clause separator, one
+    character, is no token)."""
+    joined = _join(segment)
+    # Separators cost the word regex a third more; most headlines have none. Typed, so that
+    # compiled (mypyc) code works on the words as strings, not as generic objects.
+    separated = " - " in joined or any(mark in joined for mark in _ASCII_CLAUSE_MARKS)
+    words: list[str] = (_ASCII_TERM if separated else _CASED_ASCII_WORD).findall(joined)
+    word_tokens = [vocabulary.token(word.lower()) for word in words]  # "" for a dropped word
+    tokens = frozenset(filter(None, word_tokens))
+    if not tokens or segment[1:].islower() or segment.isupper():
+        return tokens, _NONE
+    dropped = vocabulary.dropped
+    capitals: list[str] = []
+    lower_case = False
+    opens = True
+    for index in range(len(words)):
+        word = words[index]
+        initial = ord(word[0])  # ASCII: a letter, a digit or a clause separator
+        if 65 <= initial <= 90:  # A-Z
+            if (not opens or (len(word) > 1 and word.isupper())) and word_tokens[index]:
+                capitals.append(word_tokens[index])
+        elif 97 <= initial <= 122:  # a-z
+            if not lower_case and len(word) > 1 and word not in dropped:
+                lower_case = True
+        elif not 48 <= initial <= 57:  # not a digit: a clause separator
+            opens = True
+            continue
+        opens = False
+    if not lower_case or not capitals:
+        return tokens, _NONE
+    return tokens, frozenset(capitals)
+
+
+def _names(segment: str, tokens: frozenset[str], vocabulary: Vocabulary) -> frozenset[str]:
+    """The names among a segment's tokens (``title_terms``); ``_ascii_terms`` does the same."""
+    if not tokens or segment[1:].islower() or segment.isupper():
+        return _NONE  # at most the first letter is a capital, or every letter is
+    words: list[str] = _TERM.findall(_join(segment))
+    capitals: list[str] = []
+    lower_case = False  # an informative word in lower case: only then do capitals mean something
+    opens = True
+    for word in words:
+        initial = word[0]
+        if initial.isupper():
+            # A capital on a clause's first word says nothing, unless the whole word is one.
+            if not opens or (len(word) > 1 and word.isupper()):
+                capitals.append(word)
+        elif initial.islower():
+            if not lower_case and len(word) > 1:
+                lower_case = (word if word.isascii() else fold(word)) not in vocabulary.dropped
+        elif not initial.isalnum():
+            opens = True  # a clause separator
+            continue
+        opens = False
+    if not lower_case or not capitals:
+        return _NONE
+    return tokens.intersection([vocabulary.token(fold(word)) for word in capitals])
+
+
 def title_tokens(title: str, vocabulary: Vocabulary | None = None) -> frozenset[str]:
     """The informative, normalised token set of a headline (order and repeats do not matter)."""
+    return _headline(_segments(title), vocabulary or default_vocabulary())[1]
+
+
+def title_terms(title: str, vocabulary: Vocabulary | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """(tokens, names): ``title_tokens``, and the proper names among them.
+
+    A name is a token whose word is written with a capital letter where a capital is not merely
+    the start of the headline or of one of its clauses ("US sanctions Ali Khan" → ali, khan;
+    "Floods in Pakistan kill 20" → pakistan; "Pakistan floods kill 20" → none). An all-capitals
+    word of two or more letters is a name even there ("US", "KUZMENKO"). A headline with no
+    informative word in lower case (Title Case, ALL CAPS) has no names: its capitals say nothing.
+    The clusterer keeps apart template headlines that differ in their names (clusterer.py)."""
     vocabulary = vocabulary or default_vocabulary()
-    title = _WIRE_PREFIX.sub("", title)
-    segments = _PIPE.split(title) if "|" in title or "\u00a6" in title else [title]
-    if len(segments) == 1:
-        return _informative(title, vocabulary)
-    # The most informative segment; the first one on a tie (headlines lead, furniture trails).
-    return max((_informative(s, vocabulary) for s in segments), key=len)
+    segments = _segments(title)
+    if len(segments) == 1 and title.isascii():
+        return _ascii_terms(segments[0], vocabulary)
+    segment, tokens = _headline(segments, vocabulary)
+    return tokens, _names(segment, tokens, vocabulary)

@@ -34,6 +34,7 @@ class ConfigState(_Frozen):
 class RepState(_Frozen):
     seq: int = Field(ge=0, description="indexing order across the whole clusterer")
     tokens: list[str] = Field(min_length=1)
+    names: list[str] = Field(default_factory=list, description="the names among the tokens")
 
 
 class ClusterState(_Frozen):
