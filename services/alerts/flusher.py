@@ -129,19 +129,15 @@ class Flusher:
                         tenant=tenant.name, alert_id=alert.id, change=kind, at=now,
                         detail={"receiver": record.receiver, "notification": record.id,
                                 "outcome": record.outcome, "detail": record.detail[:200]}))
-            if plan.empty and (delivered or not plan.notify):
+            # Done: sent, or nothing to send. Not done (the delivery failed): keep the last
+            # log entry (None) and every member, so the next flush says it all again.
+            done = delivered or not plan.notify
+            if plan.empty and done:
                 await groups.delete_group(conn, tenant.id, group.id)
-            elif delivered:
+            else:
                 await groups.finish_flush(conn, tenant.id, group.id, plan.next_flush_at,
-                                          plan.notified, plan.drop)
-            elif not plan.notify:  # nothing to say; the log may still forget what resolved
-                await groups.finish_flush(conn, tenant.id, group.id, plan.next_flush_at,
-                                          plan.notified or group.notified, plan.drop)
-            else:  # the delivery failed: the next flush says it all again
-                await groups.finish_flush(conn, tenant.id, group.id, plan.next_flush_at,
-                                          group.notified, [])
-                await groups.finish_flush(conn, tenant.id, group.id, plan.next_flush_at,
-                                          group.notified, [])
+                                          plan.notified if done else None,
+                                          plan.drop if done else [])
             await history.record_changes(conn, tenant.id, changes)
         self.metrics.flushes.inc()
         if changes:
