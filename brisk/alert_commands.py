@@ -11,21 +11,23 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, get_args
 
 import psycopg
 import typer
 
 from brisk.listing import print_rows
 from brisk.store_session import MIN_PREFIX, AsJson, StateDir, fail, resolve_alert_id, run_with_store
+from shared.alerting.delivery import OutboxOutcome
 from shared.stores.alerts import AlertRow, DisplayStatus, list_alerts
 from shared.stores.history import alert_history
-from shared.stores.notifications import list_notifications
+from shared.stores.notifications import LoggedNotification, notification_log
 from shared.stores.tenants import check_tenant_name, tenant_id
 
 app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 STATUSES: tuple[DisplayStatus, ...] = ("firing", "resolved", "acked", "silenced", "inhibited")
+OUTCOMES: tuple[OutboxOutcome, ...] = get_args(OutboxOutcome)
 ISO3 = re.compile(r"^[A-Z]{3}$")
 
 Tenant = Annotated[str, typer.Option("--tenant", help="The tenant's name")]
@@ -77,21 +79,32 @@ def history_command(
 def notifications_command(
     tenant: Tenant,
     receiver: Annotated[str | None, typer.Option(help="Only this receiver's")] = None,
+    outcome: Annotated[str | None, typer.Option(help="Only pending, delivered, dead or recorded "
+                                                     "ones")] = None,
     limit: Annotated[int, typer.Option(help="At most this many (1-10000)")] = 100,
     as_json: AsJson = False,
     state_dir: StateDir = Path(".brisk"),
 ) -> None:
-    """List a tenant's notifications, newest first."""
+    """List a tenant's notifications, newest first: pending ones with their next attempt."""
     if not 1 <= limit <= 10_000:
         fail(f"--limit must be between 1 and 10000, not {limit}")
-    records = _run(state_dir, tenant, lambda conn, tid: list_notifications(conn, tid, receiver, limit))
-    rows = [{"id": r.id, "time": _time(r.created_at, as_json), "receiver": r.receiver,
-             "group": r.group_id, "outcome": r.outcome,
-             "firing": r.firing if as_json else len(r.firing),
-             "resolved": r.resolved if as_json else len(r.resolved),
-             "attempts": r.attempts, "detail": r.detail} for r in records]
-    print_rows(rows, ["time", "receiver", "outcome", "firing", "resolved", "attempts", "detail"],
-               as_json)
+    if outcome is not None and outcome not in OUTCOMES:
+        fail(f"--outcome must be one of {', '.join(OUTCOMES)}, not {outcome!r}")
+    entries = _run(state_dir, tenant, lambda conn, tid: notification_log(
+        conn, tid, receiver, limit, outcome))
+    print_rows([_notification_row(e, as_json) for e in entries],
+               ["time", "receiver", "outcome", "firing", "resolved", "attempts", "next_attempt",
+                "detail"], as_json)
+
+
+def _notification_row(entry: LoggedNotification, as_json: bool) -> dict[str, Any]:
+    r, next_at = entry.record, entry.next_attempt_at
+    return {"id": r.id, "time": _time(r.created_at, as_json), "receiver": r.receiver,
+            "group": r.group_id, "outcome": r.outcome,
+            "firing": r.firing if as_json else len(r.firing),
+            "resolved": r.resolved if as_json else len(r.resolved),
+            "attempts": r.attempts, "next_attempt": next_at and _time(next_at, as_json),
+            "detail": r.detail}
 
 
 def _alert_cells(row: AlertRow) -> dict[str, Any]:

@@ -222,6 +222,8 @@ from brisk import (  # noqa: E402
     ack_commands,
     alert_commands,
     config_commands,
+    delivery_commands,
+    receiver_commands,
     silence_commands,
     tenant_commands,
 )
@@ -230,6 +232,8 @@ app.add_typer(tenant_commands.app, name="tenant", help="Create and list tenants"
 app.add_typer(config_commands.app, name="config", help="Apply and show a tenant's configuration")
 app.add_typer(silence_commands.app, name="silence", help="Mute alerts by matchers for a while")
 app.add_typer(alert_commands.app, name="alerts", help="List alerts and their history")
+app.add_typer(delivery_commands.app, name="deliveries", help="The delivery log; replay dead notifications")
+app.add_typer(receiver_commands.app, name="receiver", help="Receivers' health, secrets, enable/disable")
 app.command(name="ack")(ack_commands.ack)
 app.command(name="unack")(ack_commands.unack)
 

@@ -15,6 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from brisk.stack_locator import NoStack, postgres_url
 from shared.stores.acks import AlertNotFiring, UnknownAlert
+from shared.stores.endpoints import UnknownReceiver
 from shared.stores.tenants import TenantExists, UnknownTenant
 
 T = TypeVar("T")
@@ -39,7 +40,7 @@ def run_with_store(state_dir: Path, work: Callable[[psycopg.AsyncConnection[Any]
         fail(str(exc), NOT_FOUND)
     try:
         return asyncio.run(_run(url, work))
-    except (UnknownTenant, UnknownAlert, TenantExists, AlertNotFiring) as exc:
+    except (UnknownTenant, UnknownAlert, UnknownReceiver, TenantExists, AlertNotFiring) as exc:
         fail(str(exc), NOT_FOUND)
     except ValueError as exc:
         fail(str(exc), BAD_INPUT)

@@ -7,6 +7,11 @@ pause; it never kills the loop. Any other failure is one no retry can cure (bad 
 too large, a bug meeting unusual input): ``on_failure`` dead-letters that message, once, and the
 loop goes on, so no single message can stop or stall a service.
 
+``run_batch_consumer`` hands the handler each fetched batch whole (every partition's records in
+offset order), so a handler can record it in one transaction. When that fails for another reason
+than an outage, the batch is handled again one record at a time, and only the record that fails
+alone is dead-lettered: handlers are idempotent, so what the failed attempt did is harmless.
+
 After a broker restart aiokafka reconnects and rejoins the group by itself; the loop only has to
 survive the errors on the way (a failed commit, a fetch error) and not seek partitions the
 rebalance took away.
@@ -16,18 +21,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from shared.outages import OUTAGES, is_outage
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[ConsumerRecord], Awaitable[None]]
+BatchHandler = Callable[[Sequence[ConsumerRecord]], Awaitable[None]]
 FailureHandler = Callable[[ConsumerRecord, str], Awaitable[None]]
+Batches = dict[TopicPartition, list[ConsumerRecord]]
 
-__all__ = ["OUTAGES", "FailureHandler", "Handler", "run_consumer"]
+__all__ = ["OUTAGES", "BatchHandler", "FailureHandler", "Handler", "run_batch_consumer",
+           "run_consumer"]
 
 
 class _Outage(Exception):
@@ -47,16 +55,61 @@ async def run_consumer(
 
     async def bounded(record: ConsumerRecord) -> None:
         async with limit:
+            await _handle_or_dead_letter(handle, record, on_failure, transient)
+
+    await _consume(consumer, lambda batches: _handle_all(list(batches.values()), bounded),
+                   transient, retry_pause)
+
+
+async def run_batch_consumer(
+    consumer: AIOKafkaConsumer,
+    handle: BatchHandler,
+    transient: tuple[type[BaseException], ...],
+    on_failure: FailureHandler,
+    retry_pause: float = 2.0,
+) -> None:
+    """Run until cancelled, handing ``handle`` each fetched batch: the partitions one after
+    another, each partition's records in offset order (so per-key order holds)."""
+
+    async def alone(record: ConsumerRecord) -> None:
+        await handle([record])
+
+    async def whole(batches: Batches) -> None:
+        records = [record for partition in batches.values() for record in partition]
+        if len(records) > 1:
             try:
-                await handle(record)
+                await handle(records)
+                return
             except Exception as exc:
                 if is_outage(exc, transient):
                     raise _Outage(repr(exc)) from exc
-                log.exception("handler failed; dead-lettering the message",
-                              extra={"topic": record.topic, "partition": record.partition,
-                                     "offset": record.offset})
-                await _dead_letter(record, f"{type(exc).__name__}: {exc}", on_failure, transient)
+                log.warning("batch handler failed; handling its records one at a time",
+                            extra={"records": len(records), "error": repr(exc)})
+        for record in records:
+            await _handle_or_dead_letter(alone, record, on_failure, transient)
 
+    await _consume(consumer, whole, transient, retry_pause)
+
+
+async def _handle_or_dead_letter(handle: Handler, record: ConsumerRecord,
+                                 on_failure: FailureHandler,
+                                 transient: tuple[type[BaseException], ...]) -> None:
+    """``handle(record)``; an outage is carried out (the batch is retried), any other failure
+    dead-letters the record."""
+    try:
+        await handle(record)
+    except Exception as exc:
+        if is_outage(exc, transient):
+            raise _Outage(repr(exc)) from exc
+        log.exception("handler failed; dead-lettering the message",
+                      extra={"topic": record.topic, "partition": record.partition,
+                             "offset": record.offset})
+        await _dead_letter(record, f"{type(exc).__name__}: {exc}", on_failure, transient)
+
+
+async def _consume(consumer: AIOKafkaConsumer, process: Callable[[Batches], Awaitable[None]],
+                   transient: tuple[type[BaseException], ...], retry_pause: float) -> None:
+    """Fetch → ``process`` → commit, forever; an outage rewinds the batch and pauses."""
     while True:
         try:
             batches = await consumer.getmany(timeout_ms=1000, max_records=500)
@@ -69,7 +122,7 @@ async def run_consumer(
         if not batches:
             continue
         try:
-            await _handle_all(list(batches.values()), bounded)
+            await process(batches)
             await consumer.commit()
         except Exception as exc:
             if not isinstance(exc, _Outage) and not is_outage(exc, transient):

@@ -1,5 +1,5 @@
-"""Wiring only: settings → PostgreSQL, Valkey, Kafka, HTTP → intake, flusher, reloader → run
-until SIGTERM."""
+"""Wiring only: settings → PostgreSQL, Valkey, Kafka, HTTP → intake, flusher, delivery
+dispatcher, reloader, outbox stats → run until SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,13 +14,17 @@ import httpx
 from redis.asyncio import Redis
 
 from services.alerts.default_tenant import DEFAULT_TENANT, default_config
+from services.alerts.delivery.dispatcher import Dispatcher
+from services.alerts.delivery.locks import EndpointLocks
+from services.alerts.delivery.stats import run_stats
+from services.alerts.delivery.worker import EndpointWorker
 from services.alerts.flusher import Flusher, run_flusher
 from services.alerts.index_history import RedisIndexHistory
 from services.alerts.intake import AlertIntake
 from services.alerts.metrics import AlertsMetrics
 from services.alerts.notifiers.webhook import WebhookNotifier
+from services.alerts.pinned_transport import PinnedTransport
 from services.alerts.reloader import ensure_tenant_config, run_reloader
-from services.alerts.retry import RetryPolicy
 from services.alerts.settings import AlertsSettings
 from services.alerts.tenant_cache import TenantCache
 from shared.clock import utc_now
@@ -47,7 +51,7 @@ async def main() -> None:
     metrics = AlertsMetrics.create(registry)
 
     await ensure_topics(common.kafka_bootstrap)
-    pool = await open_pool(common.postgres_url, max_size=settings.max_concurrent_flushes + 4)
+    pool = await open_pool(common.postgres_url, max_size=settings.max_concurrent_flushes + 16)
     await ensure_tenant_config(pool, DEFAULT_TENANT, default_config(settings), utc_now())
     tenants = TenantCache()
     async with pool.connection() as conn:
@@ -56,26 +60,33 @@ async def main() -> None:
     producer = make_producer(common, client_id="brisk-alerts")
     consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS, COUNTRY_RISK],
                              client_id="brisk-alerts")
-    http = httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+    http = httpx.AsyncClient(
+        transport=PinnedTransport(settings.private_targets(),
+                                  limits=httpx.Limits(max_connections=settings.max_endpoint_workers * 2,
+                                                      max_keepalive_connections=settings.max_endpoint_workers)),
+        timeout=settings.webhook_timeout_seconds, follow_redirects=False)
 
     async def publish(changes: Sequence[AlertChange]) -> None:
         for change in changes:
             await send_contract(producer, ALERTS, f"{change.tenant}/{change.alert_id}", change)
 
+    worker = EndpointWorker(
+        pool=pool, tenants=tenants,
+        notifier=WebhookNotifier(http, utc_now, settings.response_excerpt_bytes),
+        schedule=settings.schedule(), policy=settings.circuit_policy(), metrics=metrics,
+        clock=utc_now, draw=random.random, batch=settings.delivery_batch)
+    dispatcher = Dispatcher(pool=pool, worker=worker,
+                            connect_locks=functools.partial(EndpointLocks.connect, common.postgres_url),
+                            clock=utc_now, poll=settings.delivery_poll_seconds,
+                            max_workers=settings.max_endpoint_workers)
+    flusher = Flusher(
+        pool=pool, tenants=tenants, publish=publish, metrics=metrics, clock=utc_now,
+        external_url=settings.external_url, lease=timedelta(seconds=settings.flush_lease_seconds),
+        queued=dispatcher.wake, concurrency=settings.max_concurrent_flushes)
     intake = AlertIntake(pool=pool, tenants=tenants, index_history=RedisIndexHistory(redis),
                          publish=publish, publish_dead_letter=functools.partial(send_dead_letter,
                                                                                 producer),
                          metrics=metrics, clock=utc_now)
-    flusher = Flusher(
-        pool=pool, tenants=tenants,
-        notifier=WebhookNotifier(http, utc_now, settings.private_targets()),
-        policy=RetryPolicy(settings.max_attempts, settings.base_backoff_seconds,
-                           settings.max_backoff_seconds),
-        publish=publish, metrics=metrics, clock=utc_now, sleep=asyncio.sleep, draw=random.random,
-        external_url=settings.external_url,
-        lease=timedelta(seconds=settings.flush_lease_seconds),
-        concurrency=settings.max_concurrent_flushes)
-
     loops: list[asyncio.Task[None]] = []
     checks: dict[str, HealthCheck] = {
         "kafka": functools.partial(broker_reachable, producer.client),
@@ -91,6 +102,8 @@ async def main() -> None:
         run_consumer(consumer, intake.handle, transient=OUTAGES,
                      on_failure=dead_letter_failures(producer, "alerts", utc_now))))
     loops.append(asyncio.create_task(run_flusher(flusher, settings.tick_seconds)))
+    loops.append(asyncio.create_task(dispatcher.run()))
+    loops.append(asyncio.create_task(run_stats(pool, metrics, utc_now, settings.stats_seconds)))
     loops.append(asyncio.create_task(run_reloader(pool, tenants, metrics, utc_now,
                                                   settings.reload_seconds)))
     log.info("alerts running", extra={"port": settings.port, "tenants": len(tenants.all())})

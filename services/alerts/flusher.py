@@ -2,21 +2,20 @@
 
 All timers are stored (``alerts.resolve_at``, ``alert_groups.next_flush_at``), so a restarted
 alerts service picks them up where they were; nothing but the tick runs in memory. A flush is:
-claim (a lease) → inhibit → silence → ack → dedup (``stages.flush.plan_flush``) → notify →
-record. Delivery happens outside any transaction, concurrently per group, so a slow receiver
-delays only its own groups. A failed delivery leaves the group's last notification unchanged,
-so the next flush (one group_interval later) sends it again; the notification id — the
-``webhook-id`` — is derived from what is being said, so a receiver sees a resend as the same
-message.
+claim (a lease) → inhibit → silence → ack → dedup (``stages.flush.plan_flush``) → render →
+queue the notification in the outbox and record the flush, in one transaction (a transactional
+outbox: the notification exists if and only if the flush happened). Nothing here waits on a
+receiver: the delivery workers (``delivery/``) send what is queued, per endpoint. The
+notification id — the ``webhook-id`` — is derived from what is being said.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from psycopg import AsyncConnection
@@ -24,21 +23,18 @@ from psycopg_pool import AsyncConnectionPool
 
 from services.alerts import recorder
 from services.alerts.metrics import AlertsMetrics
-from services.alerts.notifiers.base import Delivery, Notification, Notifier
 from services.alerts.payloads.content import NotificationContent
 from services.alerts.payloads.render import render
-from services.alerts.retry import RetryPolicy, deliver
 from services.alerts.stages.flush import FlushPlan, plan_flush
 from services.alerts.stages.inhibit import inhibited
 from services.alerts.stages.silence import silenced
 from services.alerts.tenant_cache import TenantCache, TenantState
 from shared.alerting.config import ReceiverConfig
 from shared.alerting.state import AlertGroup, NotificationRecord
-from shared.alerting.webhook_secret import decode_secret
 from shared.clock import Clock
 from shared.ids import fingerprint
 from shared.schemas import Alert, AlertChange
-from shared.stores import acks, alerts, groups, history, notifications
+from shared.stores import acks, alerts, groups, history, outbox
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +45,19 @@ MUTE_CHANGES = {"silence": ("silenced", "unsilenced"), "inhibit": ("inhibited", 
 class Flusher:
     pool: AsyncConnectionPool
     tenants: TenantCache
-    notifier: Notifier
-    policy: RetryPolicy
     publish: Callable[[Sequence[AlertChange]], Awaitable[None]]
     metrics: AlertsMetrics
     clock: Clock
-    sleep: Callable[[float], Awaitable[None]]
-    draw: Callable[[], float]
     external_url: str
     lease: timedelta
+    queued: Callable[[], None] = lambda: None
     concurrency: int = 16
+    _woken: asyncio.Event = field(default_factory=asyncio.Event, compare=False)
+
+    def wake(self) -> None:
+        """Tick now rather than at the next interval: an alert was recorded (``group_wait: 0s``
+        means its group is due at once)."""
+        self._woken.set()
 
     async def tick(self) -> int:
         """One pass: resolve due alerts, expire acks, flush due groups. Returns groups flushed."""
@@ -115,30 +114,27 @@ class Flusher:
             muted = await self._mutes(conn, tenant, members, now, changes)
             live = await acks.live_acks(conn, tenant.id, [a.id for a in members], now)
             plan = plan_flush(group, members, muted, frozenset(live), send_resolved, now)
-        if plan.notify:
-            record = await self._notify(tenant, group, receiver, plan, now)
-            delivered = record.outcome in ("delivered", "recorded")
-        else:
-            record, delivered = None, False
-        async with self.pool.connection() as conn, conn.transaction():
-            if record is not None:
-                await notifications.record_notification(conn, record)
-                kind = "notified" if delivered else "notify_failed"
+            note = self._render(tenant, group, receiver, plan, now) if plan.notify else None
+            if note is not None:
+                record, fmt, body = note
+                await outbox.enqueue(conn, record, fmt, body)
                 for alert in plan.firing + plan.resolved:
                     changes.append(AlertChange(
-                        tenant=tenant.name, alert_id=alert.id, change=kind, at=now,
+                        tenant=tenant.name, alert_id=alert.id, change="notified", at=now,
                         detail={"receiver": record.receiver, "notification": record.id,
-                                "outcome": record.outcome, "detail": record.detail[:200]}))
-            # Done: sent, or nothing to send. Not done (the delivery failed): keep the last
-            # log entry (None) and every member, so the next flush says it all again.
-            done = delivered or not plan.notify
-            if plan.empty and done:
+                                "outcome": record.outcome}))
+            if plan.empty:
                 await groups.delete_group(conn, tenant.id, group.id)
             else:
                 await groups.finish_flush(conn, tenant.id, group.id, plan.next_flush_at,
-                                          plan.notified if done else None,
-                                          plan.drop if done else [])
+                                          plan.notified, plan.drop)
             await history.record_changes(conn, tenant.id, changes)
+        if note is not None:
+            record, fmt, _ = note
+            outcome = "queued" if record.outcome == "pending" else record.outcome
+            self.metrics.notifications.labels(outcome, fmt or "none").inc()
+            if record.outcome == "pending":
+                self.queued()
         self.metrics.flushes.inc()
         if changes:
             await self.publish(changes)
@@ -164,44 +160,26 @@ class Flusher:
                 changes.append(_mute_change(alert, now_muted, now, lifted=False))
         return muted
 
-    async def _notify(self, tenant: TenantState, group: AlertGroup,
-                      receiver: ReceiverConfig | None, plan: FlushPlan,
-                      now: datetime) -> NotificationRecord:
+    def _render(self, tenant: TenantState, group: AlertGroup, receiver: ReceiverConfig | None,
+                plan: FlushPlan, now: datetime) -> tuple[NotificationRecord, str | None, bytes | None]:
+        """The notification to queue, its format and body: rendered once, sent byte for byte on
+        every attempt. A receiver without a URL gets none: the notification is only recorded."""
         firing, resolved = [a.id for a in plan.firing], [a.id for a in plan.resolved]
         note_id = "ntf_" + fingerprint(group.id, ",".join(sorted(firing)), ",".join(sorted(resolved)),
                                        group.notified.at.isoformat() if group.notified else "")
-        base = NotificationRecord(id=note_id, tenant=tenant.name, group_id=group.id,
-                                  receiver=group.target.receiver, firing=firing,
-                                  resolved=resolved, created_at=now, outcome="recorded")
-        if receiver is None or receiver.url is None or receiver.secret is None:
-            self.metrics.notifications.labels("recorded").inc()
-            return base
+        if receiver is None or receiver.url is None:
+            return (NotificationRecord(id=note_id, tenant=tenant.name, group_id=group.id,
+                                       receiver=group.target.receiver, firing=firing,
+                                       resolved=resolved, created_at=now, outcome="recorded"),
+                    None, None)
         content = NotificationContent(id=note_id, tenant=tenant.name, receiver=receiver.name,
                                       group=group, firing=list(plan.firing),
                                       resolved=list(plan.resolved),
                                       external_url=self.external_url, created_at=now)
-        body = render(receiver.format, content, receiver.max_alerts)
-        message = Notification(id=note_id, receiver=receiver.name, url=receiver.url,
-                               key=decode_secret(receiver.secret.get_secret_value()), body=body)
-        started = time.perf_counter()
-        delivery, attempts = await deliver(self.notifier, message, self.policy, self.sleep,
-                                           self.draw)
-        self.metrics.delivery_seconds.observe(time.perf_counter() - started)
-        self.metrics.attempts.inc(attempts)
-        outcome = _outcome(delivery)
-        self.metrics.notifications.labels(outcome).inc()
-        log.log(logging.INFO if delivery.ok else logging.ERROR, "notification %s", outcome,
-                extra={"tenant": tenant.name, "receiver": receiver.name, "group": group.id,
-                       "firing": len(firing), "resolved": len(resolved), "attempts": attempts,
-                       "detail": delivery.detail})
-        return base.model_copy(update={"outcome": outcome, "detail": delivery.detail,
-                                       "attempts": attempts})
-
-
-def _outcome(delivery: Delivery) -> str:
-    if delivery.ok:
-        return "delivered"
-    return "failed" if delivery.retryable else "refused"
+        record = NotificationRecord(id=note_id, tenant=tenant.name, group_id=group.id,
+                                    receiver=receiver.name, firing=firing, resolved=resolved,
+                                    created_at=now, outcome="pending")
+        return record, receiver.format, render(receiver.format, content, receiver.max_alerts)
 
 
 def _mute_change(alert: Alert, muted_by: str, now: datetime, lifted: bool) -> AlertChange:
@@ -212,12 +190,15 @@ def _mute_change(alert: Alert, muted_by: str, now: datetime, lifted: bool) -> Al
 
 
 async def run_flusher(flusher: Flusher, every: float) -> None:
-    """Tick until cancelled; an outage (PostgreSQL down) is logged and waited out."""
+    """Tick until cancelled, every ``every`` seconds or at once when woken; an outage
+    (PostgreSQL down) is logged and waited out."""
     while True:
+        flusher._woken.clear()
         try:
             await flusher.tick()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("flusher tick failed; trying again")
-        await asyncio.sleep(every)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(flusher._woken.wait(), timeout=every)

@@ -4,41 +4,98 @@ Each call runs inside the caller's transaction, so an alert, its history rows an
 membership are committed together or not at all. The upsert is atomic in PostgreSQL (INSERT … ON
 CONFLICT), so the same story arriving on two partitions or two workers at once is one alert with
 one ``fired`` row: dedup is the database's, not a check-then-mark in Redis.
+
+``record`` writes many decisions in one transaction (the intake's batch). Two workers' batches
+may name the same alerts and groups in different orders, and each row lock is held until the
+commit, so it takes them in one global order — every alert row (by id) before any group row (by
+id) — and no two batches can deadlock. The order of one alert's own decisions is kept (a stable
+sort), and the history rows are appended in decision order, so what is recorded is what
+deciding them one by one records.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from psycopg import AsyncConnection
 
 from services.alerts.stages.group import group_id, group_labels
+from services.alerts.stages.match import Clear, Fire
 from services.alerts.stages.route import route
 from services.alerts.tenant_cache import TenantState
+from shared.alerting.state import RouteTarget
 from shared.schemas import Alert, AlertChange
 from shared.stores import acks, alerts, groups, history
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One match decision and the time it was decided (its history rows' ``at``)."""
+
+    decision: Fire | Clear
+    now: datetime
+
+    @property
+    def alert_id(self) -> str:
+        return self.decision.alert.id if isinstance(self.decision, Fire) else \
+            self.decision.alert_id
+
+
+@dataclass(frozen=True)
+class _Join:
+    group: str
+    target: RouteTarget
+    labels: dict[str, str]
+    alert_id: str
+    now: datetime
+
+
+async def record(conn: AsyncConnection, tenant: TenantState,
+                 decisions: Sequence[Decision]) -> list[list[AlertChange]]:
+    """Write ``decisions`` (the tenant's, in the order they were made); returns, per decision,
+    the history rows written — none for a redelivered event or an alert not firing."""
+    written: list[list[AlertChange]] = [[] for _ in decisions]
+    joins: list[_Join] = []
+    for n in sorted(range(len(decisions)), key=lambda i: decisions[i].alert_id):
+        item, changes = decisions[n], written[n]
+        if isinstance(item.decision, Fire):
+            upserted = await alerts.upsert_firing(conn, tenant.id, item.decision.alert)
+            if upserted.outcome == "unchanged":
+                continue
+            stored = upserted.alert
+            changes.append(_change(stored, upserted.outcome, item.now, {
+                "rule": stored.rule, "reason": stored.reason.summary}))
+            if upserted.outcome in ("fired", "refired") and tenant.tree is not None:
+                for target in route(tenant.tree, stored.labels):
+                    labels = group_labels(target, stored.labels)
+                    join = _Join(group_id(tenant.name, target, labels), target, labels, stored.id,
+                                 item.now)
+                    joins.append(join)
+                    changes.append(_change(stored, "grouped", item.now, {
+                        "group": join.group, "receiver": target.receiver,
+                        "route": target.route_id,
+                        "labels": ",".join(f"{k}={v}" for k, v in labels.items())}))
+        else:
+            resolved = await alerts.resolve_alert(conn, tenant.id, item.decision.alert_id,
+                                                  item.now)
+            if resolved is not None:
+                await acks.end_acks_on_resolve(conn, tenant.id, resolved.id, item.now)
+                changes.append(_change(resolved, "resolved", item.now,
+                                       {"why": item.decision.why}))
+    for join in sorted(joins, key=lambda j: j.group):
+        await groups.join_group(conn, tenant.id, join.group, join.target, join.labels,
+                                join.alert_id, join.now)
+    await history.record_changes(conn, tenant.id, [c for changes in written for c in changes])
+    return written
 
 
 async def fire(conn: AsyncConnection, tenant: TenantState, alert: Alert,
                now: datetime) -> list[AlertChange]:
     """Upsert a firing alert; a new (or re-fired) one joins the groups its routes lead to.
     Returns the history rows written (none for a redelivered event)."""
-    upserted = await alerts.upsert_firing(conn, tenant.id, alert)
-    if upserted.outcome == "unchanged":
-        return []
-    stored = upserted.alert
-    changes = [_change(stored, upserted.outcome, now, {"rule": stored.rule,
-                                                       "reason": stored.reason.summary})]
-    if upserted.outcome in ("fired", "refired") and tenant.tree is not None:
-        for target in route(tenant.tree, stored.labels):
-            labels = group_labels(target, stored.labels)
-            group = group_id(tenant.name, target, labels)
-            await groups.join_group(conn, tenant.id, group, target, labels, stored.id, now)
-            changes.append(_change(stored, "grouped", now, {
-                "group": group, "receiver": target.receiver, "route": target.route_id,
-                "labels": ",".join(f"{k}={v}" for k, v in labels.items())}))
-    await history.record_changes(conn, tenant.id, changes)
-    return changes
+    return (await record(conn, tenant, [Decision(Fire(alert), now)]))[0]
 
 
 async def resolve(conn: AsyncConnection, tenant_id: int, alert: Alert, now: datetime,

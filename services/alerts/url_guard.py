@@ -1,8 +1,10 @@
-"""SSRF protection for webhook targets.
+"""Vet a webhook target at delivery time: resolve its host once and check every address.
 
-A target must be http(s) without credentials, and every address its host resolves to must be
-public: loopback, private, link-local (cloud metadata at 169.254.169.254), multicast, reserved
-and unspecified addresses are refused unless the operator allows private targets.
+The policy is ``shared.alerting.targets`` (the same one registration applies). What this adds is
+the resolution, and an answer that says *which* address to connect to: the caller must connect
+there and nowhere else (``pinned_transport.PinnedTransport`` does), because resolving the name
+again at connect time would let a DNS server answer a public address to the check and
+127.0.0.1 to the connection (DNS rebinding).
 """
 
 from __future__ import annotations
@@ -10,51 +12,89 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from urllib.parse import urlsplit
+from dataclasses import dataclass
+from typing import Protocol
 
-from shared.alerting.targets import AllowPrivate
+from shared.alerting.targets import (
+    AllowPrivate,
+    RefusedTarget,
+    address_problem,
+    name_problem,
+    parse_endpoint,
+)
 
 
 class UnsafeTarget(Exception):
-    """The URL may not be called; not retryable."""
+    """The target may not be called: not retryable. The message says why and names the host,
+    never the URL's path, query or credentials (webhook URLs often embed secrets)."""
 
 
-def check_url_shape(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise UnsafeTarget(f"scheme {parts.scheme!r} is not http or https")
-    if parts.username or parts.password:
-        raise UnsafeTarget("credentials in the URL are not allowed")
-    if not parts.hostname:
-        raise UnsafeTarget("URL has no host")
+class UnresolvableTarget(Exception):
+    """The host did not resolve: retryable, DNS can be down."""
+
+
+class Resolver(Protocol):
+    """Resolves ``host`` to addresses as text; raises ``UnresolvableTarget`` when it cannot."""
+
+    async def resolve(self, host: str, port: int) -> list[str]: ...
+
+
+class SystemResolver:
+    """The system's resolver, through the event loop's ``getaddrinfo`` (a thread: it blocks)."""
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(host, port,
+                                                                  type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise UnresolvableTarget(f"cannot resolve {host}: {exc}") from None
+        # In getaddrinfo's order (RFC 6724: an address family without a route sorts last).
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class VettedTarget:
+    """``url`` may be called: connect to ``address`` (text, no brackets), which was checked,
+    and present ``host`` (lower-case, no brackets, no trailing dot) as the name."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    address: str
+
+
+async def vet_target(url: str, allow_private: AllowPrivate, resolver: Resolver) -> VettedTarget:
+    """The address to connect to for ``url``, or ``UnsafeTarget`` / ``UnresolvableTarget``.
+
+    A host that is an address (in any spelling) is not resolved. A name is refused if *any* of
+    its addresses is refused — a DNS server an attacker controls may mix a public address with
+    a private one — and otherwise the first address is the one to connect to."""
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as exc:
-        raise UnsafeTarget(f"invalid port: {exc}") from exc
-    return parts.hostname, port
+        endpoint = parse_endpoint(url)
+    except RefusedTarget as exc:
+        raise UnsafeTarget(f"the URL {exc}") from None
+    host = endpoint.host
+    if endpoint.address is not None:
+        problem = address_problem(endpoint.address, allow_private)
+        if problem:
+            raise UnsafeTarget(f"{host} {problem}")
+        return VettedTarget(url, endpoint.scheme, host, endpoint.port, str(endpoint.address))
+    problem = name_problem(host, allow_private)
+    if problem:
+        raise UnsafeTarget(f"{host} {problem}")
+    answers = await resolver.resolve(host, endpoint.port)
+    if not answers:
+        raise UnresolvableTarget(f"{host} resolved to no address")
+    addresses = []
+    for text in answers:
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            raise UnsafeTarget(f"{host} resolves to {text!r}, which is not an address") from None
+        problem = address_problem(address, allow_private)
+        if problem:
+            raise UnsafeTarget(f"{host} resolves to {address}, which {problem}")
+        addresses.append(address)
+    return VettedTarget(url, endpoint.scheme, host, endpoint.port, str(addresses[0]))
 
-
-def is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not ip.is_multicast
-
-
-async def check_target(url: str, allow_private: AllowPrivate) -> None:
-    """Raise ``UnsafeTarget`` unless ``url`` may be called. ``allow_private``: True allows every
-    non-public address; a list of networks allows addresses inside them only."""
-    host, port = check_url_shape(url)
-    if allow_private is True:
-        return
-    allowed = [] if allow_private is False else list(allow_private)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise UnsafeTarget(f"cannot resolve {host}: {exc}") from exc
-    for *_, sockaddr in infos:
-        address = str(sockaddr[0])
-        if any(ipaddress.ip_address(address) in net for net in allowed):
-            continue
-        if not is_public(address):
-            raise UnsafeTarget(f"{host} resolves to non-public address {address}")

@@ -68,6 +68,17 @@ class ReceiverConfig(_Config):
     secret: SecretStr | None = None
     send_resolved: bool = True
     max_alerts: int = Field(default=0, ge=0, le=10_000, description="0: no limit; else truncate")
+    retry_schedule: list[Duration] | None = Field(
+        default=None, min_length=1, max_length=20,
+        description="The wait before each attempt (the first is normally 0s); none: the service's "
+                    "schedule, Svix's by default (0s, 5s, 5m, 30m, 2h, 5h, 10h, 10h)")
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def _schedule_steps(cls, value: list[timedelta] | None) -> list[timedelta] | None:
+        if value is not None and any(not timedelta(0) <= step <= timedelta(days=1) for step in value):
+            raise ValueError("every wait must be between 0s and 1d")
+        return value
 
     @field_validator("secret")
     @classmethod

@@ -90,7 +90,7 @@ class AlertGroup(_State):
     notified: Notified | None = None
 
 
-NotificationOutcome = Literal["delivered", "failed", "refused", "recorded"]
+NotificationOutcome = Literal["pending", "delivered", "dead", "recorded"]
 
 
 class NotificationRecord(_State):

@@ -285,7 +285,7 @@ def record(tenant: str, record_id: str, attempts: int, outcome: Any = "delivered
 async def test_a_notification_is_recorded_once_with_its_latest_outcome(conn: Conn) -> None:
     tid, name = await new_tenant(conn)
     rid = str(uuid4())
-    await notifications.record_notification(conn, record(name, rid, 5, "failed"))
+    await notifications.record_notification(conn, record(name, rid, 5, "dead"))
     await notifications.record_notification(conn, record(name, rid, 3, "delivered",
                                                          at=T0 + timedelta(minutes=5)))
     await notifications.record_notification(conn, record(name, rid, 3, "delivered"))  # replayed
@@ -319,7 +319,7 @@ async def test_a_tenant_never_sees_or_changes_another_tenants_state(conn: Conn) 
 
     rid = str(uuid4())
     await notifications.record_notification(conn, record(a_name, rid, 1))
-    await notifications.record_notification(conn, record(b_name, rid, 5, "failed"))
+    await notifications.record_notification(conn, record(b_name, rid, 5, "dead"))
     assert await notifications.list_notifications(conn, b_id) == []
     assert await notifications.list_notifications(conn, a_id) == [record(a_name, rid, 1)]
 

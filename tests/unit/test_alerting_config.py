@@ -319,11 +319,12 @@ def test_null_receivers_have_nothing_to_check() -> None:
     check_targets(load_config("receivers: [{name: audit}]\nroute: {receiver: audit}\n"), False)
 
 
-def test_true_allows_every_private_target_but_not_a_bad_scheme() -> None:
-    for url in ("http://127.0.0.1/h", "http://10.0.0.1/h", "http://169.254.169.254/h"):
+def test_true_allows_every_private_target_but_not_metadata_or_a_bad_scheme() -> None:
+    for url in ("http://127.0.0.1/h", "http://10.0.0.1/h", "http://[fd12::1]/h"):
         check_targets(receiving(url), allow_private=True)
-    with pytest.raises(ConfigError, match="scheme"):
-        check_targets(receiving("ftp://127.0.0.1/h"), allow_private=True)
+    for url in ("ftp://127.0.0.1/h", "http://169.254.169.254/latest", "http://0.0.0.0/h"):
+        with pytest.raises(ConfigError):
+            check_targets(receiving(url), allow_private=True)
 
 
 def test_a_network_list_allows_only_those_networks() -> None:

@@ -1,30 +1,27 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import time
 
-import httpx
 import pytest
-from pytest_httpserver import HTTPServer
-from standardwebhooks import Webhook, WebhookVerificationError
-from werkzeug import Request, Response
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from services.alerts.notifiers.base import Notification
-from services.alerts.notifiers.webhook import WebhookNotifier
 from services.alerts.payloads.example import example_content
 from services.alerts.payloads.render import render
-from services.alerts.signer import decode_secret, signed_headers
-from shared.clock import utc_now
+from services.alerts.signer import decode_secret, sign, signed_headers
 
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()
+PREVIOUS = "whsec_" + base64.b64encode(b"p" * 32).decode()  # rotated out, in its grace period
+OTHER = "whsec_" + base64.b64encode(b"x" * 32).decode()
 
 
-def signed() -> tuple[bytes, dict[str, str]]:
+def signed(*secrets: str) -> tuple[bytes, dict[str, str]]:
     # The reference library checks the timestamp against its own wall clock (±5 min).
     content = example_content()
     body = render("brisk", content, 0)
-    return body, signed_headers(decode_secret(SECRET), content.id, int(time.time()), body)
+    keys = [decode_secret(secret) for secret in secrets or (SECRET,)]
+    return body, signed_headers(keys, content.id, int(time.time()), body)
 
 
 def test_standard_webhooks_library_verifies_our_signature() -> None:
@@ -43,24 +40,67 @@ def test_a_tampered_body_fails_verification() -> None:
 
 def test_another_secret_fails_verification() -> None:
     body, headers = signed()
-    other = "whsec_" + base64.b64encode(b"x" * 32).decode()
     with pytest.raises(WebhookVerificationError):
-        Webhook(other).verify(body, headers)
+        Webhook(OTHER).verify(body, headers)
 
 
 def test_a_stale_timestamp_fails_verification() -> None:
     content = example_content()
     body = render("brisk", content, 0)
-    headers = signed_headers(decode_secret(SECRET), content.id, int(time.time()) - 3600, body)
+    headers = signed_headers([decode_secret(SECRET)], content.id, int(time.time()) - 3600, body)
     with pytest.raises(WebhookVerificationError):
         Webhook(SECRET).verify(body, headers)
 
 
 def test_signature_matches_the_specification_example() -> None:
     key = decode_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
-    headers = signed_headers(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+    headers = signed_headers([key], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
                              b'{"test": 2432232314}')
     assert headers["webhook-signature"] == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
+
+# --- key rotation: both signatures are sent during the grace period ---------------------------
+
+@pytest.mark.parametrize("secret", [SECRET, PREVIOUS])
+def test_during_rotation_either_secret_alone_verifies(secret: str) -> None:
+    body, headers = signed(SECRET, PREVIOUS)
+    assert Webhook(secret).verify(body, headers)["type"] == "alert.group.firing"
+
+
+def test_during_rotation_the_current_signature_comes_first() -> None:
+    body, headers = signed(SECRET, PREVIOUS)
+    msg_id, timestamp = headers["webhook-id"], int(headers["webhook-timestamp"])
+    assert headers["webhook-signature"].split(" ") == [
+        sign(decode_secret(SECRET), msg_id, timestamp, body),
+        sign(decode_secret(PREVIOUS), msg_id, timestamp, body)]
+
+
+@pytest.mark.parametrize("secret", [SECRET, PREVIOUS])
+def test_during_rotation_a_tampered_body_fails_with_either_secret(secret: str) -> None:
+    body, headers = signed(SECRET, PREVIOUS)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(body.replace(b"PAK", b"IND"), headers)
+
+
+def test_during_rotation_a_third_secret_fails() -> None:
+    body, headers = signed(SECRET, PREVIOUS)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(OTHER).verify(body, headers)
+
+
+def test_a_secret_rotated_to_itself_is_signed_once() -> None:
+    _, headers = signed(SECRET, SECRET)
+    assert headers["webhook-signature"].count("v1,") == 1
+
+
+def test_one_bare_key_is_refused_rather_than_signed_byte_by_byte() -> None:
+    with pytest.raises(TypeError, match=r"pass \[key\]"):
+        signed_headers(decode_secret(SECRET), "msg_1", 1614265330, b"{}")  # type: ignore[arg-type]
+
+
+def test_signing_needs_at_least_one_key() -> None:
+    with pytest.raises(ValueError, match="at least one"):
+        signed_headers([], "msg_1", 1614265330, b"{}")
 
 
 @pytest.mark.parametrize(
@@ -71,72 +111,12 @@ def test_weak_or_malformed_secrets_are_refused(secret: str) -> None:
         decode_secret(secret)
 
 
-# --- the notifier (delivery and signature verification end to end: test_webhook_payloads) ----
+# --- what the notifier carries ---------------------------------------------------------------
 
-def notification(url: str) -> Notification:
+def test_the_keys_and_body_stay_out_of_repr() -> None:
     note = example_content()
-    return Notification(id=note.id, receiver=note.receiver, url=url, key=decode_secret(SECRET),
-                        body=render("brisk", note, 0))
-
-
-async def test_a_private_target_is_refused_without_a_request(httpserver: HTTPServer) -> None:
-    async with httpx.AsyncClient() as client:
-        delivery = await WebhookNotifier(client, utc_now, allow_private=False).notify(
-            notification(httpserver.url_for("/hook")))
-    assert (delivery.ok, delivery.retryable, delivery.status_code) == (False, False, None)
-    assert delivery.detail.startswith("refused target")
-    assert httpserver.log == []
-
-
-async def test_a_redirect_is_not_followed(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/hook").respond_with_response(
-        Response(status=307, headers={"location": "http://169.254.169.254/latest/meta-data"}))
-    async with httpx.AsyncClient(follow_redirects=True) as client:
-        delivery = await WebhookNotifier(client, utc_now, allow_private=True).notify(
-            notification(httpserver.url_for("/hook")))
-    assert (delivery.ok, delivery.retryable, delivery.status_code) == (False, False, 307)
-    assert "redirects are not followed" in delivery.detail
-
-
-@pytest.mark.parametrize(("status", "retryable"), [(400, False), (410, False), (429, True),
-                                                   (500, True), (503, True)])
-async def test_http_failures_say_whether_to_retry(httpserver: HTTPServer, status: int,
-                                                  retryable: bool) -> None:
-    def handler(_: Request) -> Response:
-        return Response("no", status=status)
-
-    httpserver.expect_request("/hook").respond_with_handler(handler)
-    async with httpx.AsyncClient() as client:
-        delivery = await WebhookNotifier(client, utc_now, allow_private=True).notify(
-            notification(httpserver.url_for("/hook")))
-    assert (delivery.ok, delivery.retryable, delivery.status_code) == (False, retryable, status)
-
-
-async def test_an_unreachable_receiver_is_retryable() -> None:
-    async with httpx.AsyncClient() as client:
-        delivery = await WebhookNotifier(client, utc_now, allow_private=True).notify(
-            notification("http://127.0.0.1:9/hook"))
-    assert (delivery.ok, delivery.retryable, delivery.status_code) == (False, True, None)
-
-
-def test_the_key_and_body_stay_out_of_repr() -> None:
-    text = repr(notification("https://hooks.example.com/x"))
-    assert "key=" not in text and "body=" not in text
-
-
-async def test_a_network_allowlist_is_not_read_as_allow_all(httpserver: HTTPServer) -> None:
-    allowlist = [ipaddress.ip_network("10.0.0.0/8")]
-    async with httpx.AsyncClient() as client:
-        delivery = await WebhookNotifier(client, utc_now, allow_private=allowlist).notify(
-            notification(httpserver.url_for("/hook")))
-    assert (delivery.ok, delivery.retryable) == (False, False)
-    assert httpserver.log == []
-
-
-async def test_a_network_allowlist_lets_in_only_its_networks(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/hook", method="POST").respond_with_data("", status=204)
-    loopback = [ipaddress.ip_network("127.0.0.0/8")]
-    async with httpx.AsyncClient() as client:
-        delivery = await WebhookNotifier(client, utc_now, allow_private=loopback).notify(
-            notification(httpserver.url_for("/hook")))
-    assert delivery.ok, delivery.detail
+    notification = Notification(id=note.id, receiver=note.receiver, url="https://hooks.example.com/x",
+                                keys=(decode_secret(SECRET), decode_secret(PREVIOUS)),
+                                body=render("brisk", note, 0))
+    text = repr(notification)
+    assert "keys=" not in text and "body=" not in text

@@ -1,7 +1,8 @@
-"""The one interface every notifier implements; it reports whether a failure is worth a retry."""
+"""The one interface every notifier implements: make one attempt, report what happened."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -11,26 +12,31 @@ class Notification:
     """One rendered notification, ready to send.
 
     ``id`` is the webhook-id: the same on every attempt, so a receiver can drop a duplicate.
-    ``key`` is the receiver's HMAC key (its decoded ``whsec_`` secret); kept out of ``repr``.
-    ``body`` is sent and signed byte for byte.
+    ``keys`` are the receiver's HMAC keys (decoded ``whsec_`` secrets): the current one, then
+    the previous one during a rotation's grace period — each signs the message. Kept out of
+    ``repr``, as is ``body``, which is sent and signed byte for byte.
     """
 
     id: str
     receiver: str
     url: str
-    key: bytes = field(repr=False)
+    keys: tuple[bytes, ...] = field(repr=False)
     body: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
-class Delivery:
-    """One attempt's outcome. ``status_code``: the HTTP status, None if there was no response."""
+class Response:
+    """What one attempt got back. ``status_code`` None: no response — then ``error`` says why
+    (timeout, connection refused). ``refused``: the target was not allowed (SSRF guard), so
+    nothing was sent and nothing will be. ``excerpt``: the first bytes of the response body."""
 
-    ok: bool
-    retryable: bool
-    detail: str
-    status_code: int | None = None
+    status_code: int | None
+    latency_ms: float
+    headers: Mapping[str, str] = field(default_factory=dict)
+    error: str | None = None
+    refused: str | None = None
+    excerpt: str = ""
 
 
 class Notifier(Protocol):
-    async def notify(self, notification: Notification) -> Delivery: ...
+    async def send(self, notification: Notification) -> Response: ...

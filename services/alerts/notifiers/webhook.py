@@ -1,56 +1,68 @@
-"""POST a notification as a Standard Webhooks signed message.
+"""POST a notification as a Standard Webhooks signed message — one attempt; the delivery worker
+decides what its outcome means (``delivery/verdict.py``).
 
-Each attempt is signed afresh with the notification's own key and the current time
-(``webhook-timestamp``, which receivers check against replays); ``webhook-id`` is the
-notification's id on every attempt, so a receiver can drop a retried duplicate.
+Each attempt is signed afresh with the current time (``webhook-timestamp``, which receivers check
+against replays) and every key of the receiver (``webhook-signature`` lists one signature per key,
+space-separated: a rotated-out key stays valid for its grace period). ``webhook-id`` is the
+notification's id on every attempt, so a receiver can drop a retried duplicate. The client's
+transport is ``PinnedTransport``: the address vetted by the SSRF guard is the address connected
+to, and redirects are never followed (one could lead past the guard).
 """
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
-from services.alerts.notifiers.base import Delivery, Notification
+from services.alerts.notifiers.base import Notification, Response
 from services.alerts.signer import signed_headers
-from services.alerts.url_guard import UnsafeTarget, check_target
-from shared.alerting.targets import AllowPrivate
+from services.alerts.url_guard import UnresolvableTarget, UnsafeTarget
 from shared.clock import Clock
 
 USER_AGENT = "brisk-alerts/0.1"
 
 
-def is_retryable_status(status: int) -> bool:
-    return status >= 500 or status in (408, 425, 429)
-
-
 class WebhookNotifier:
-    """Redirects are never followed: one could lead past the SSRF check on the URL.
+    """``client`` must not follow redirects; ``excerpt_bytes`` bounds what is kept of a response
+    body (and read of it: a larger body is not read further)."""
 
-    ``allow_private``: True allows every private target, a list of networks only those inside
-    them, False none (``url_guard.check_target``).
-    """
-
-    def __init__(self, client: httpx.AsyncClient, clock: Clock, allow_private: AllowPrivate) -> None:
+    def __init__(self, client: httpx.AsyncClient, clock: Clock, excerpt_bytes: int = 1024) -> None:
         self.client = client
         self.clock = clock
-        self.allow_private = allow_private
+        self.excerpt_bytes = excerpt_bytes
 
-    async def notify(self, notification: Notification) -> Delivery:
-        try:
-            await check_target(notification.url, self.allow_private)
-        except UnsafeTarget as exc:
-            return Delivery(ok=False, retryable=False, detail=f"refused target: {exc}")
-        body = notification.body
+    async def send(self, notification: Notification) -> Response:
         timestamp = int(self.clock().timestamp())
-        headers = signed_headers(notification.key, notification.id, timestamp, body)
+        headers = signed_headers(notification.keys, notification.id, timestamp, notification.body)
         headers["user-agent"] = USER_AGENT
+        started = time.perf_counter()
         try:
-            response = await self.client.post(
-                notification.url, content=body, headers=headers, follow_redirects=False)
+            async with self.client.stream("POST", notification.url, content=notification.body,
+                                          headers=headers, follow_redirects=False) as response:
+                excerpt = await self._excerpt(response)
+        except UnsafeTarget as exc:
+            return Response(status_code=None, latency_ms=_since(started), refused=str(exc),
+                            error=f"refused target: {exc}")
+        except UnresolvableTarget as exc:
+            return Response(status_code=None, latency_ms=_since(started), error=str(exc))
+        except httpx.TimeoutException as exc:
+            return Response(status_code=None, latency_ms=_since(started),
+                            error=f"timeout ({type(exc).__name__})")
         except httpx.HTTPError as exc:
-            return Delivery(ok=False, retryable=True, detail=f"{type(exc).__name__}: {exc}")
-        status = response.status_code
-        if response.is_success:
-            return Delivery(ok=True, retryable=False, detail=f"HTTP {status}", status_code=status)
-        detail = f"HTTP {status}" + (" (redirects are not followed)" if response.is_redirect else "")
-        return Delivery(ok=False, retryable=is_retryable_status(status), detail=detail,
-                        status_code=status)
+            return Response(status_code=None, latency_ms=_since(started),
+                            error=f"{type(exc).__name__}: {exc}"[:500])
+        return Response(status_code=response.status_code, latency_ms=_since(started),
+                        headers=response.headers, excerpt=excerpt)
+
+    async def _excerpt(self, response: httpx.Response) -> str:
+        data = b""
+        async for chunk in response.aiter_raw():
+            data += chunk
+            if len(data) >= self.excerpt_bytes:
+                break
+        return data[: self.excerpt_bytes].decode("utf-8", errors="replace")
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000

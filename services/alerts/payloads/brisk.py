@@ -26,11 +26,12 @@ breaking change bumps ``version``. Times are RFC 3339 in UTC (``2026-11-22T12:00
           "rule":         string,
           "kind":         "event" | "country_index" | "spike" | "watchlist" | "exposure",
           "labels":       {string: string},   // multi-valued labels joined by ","
-          "severity":     number,    // 0-100
+          "severity":     number,    // 0-100: its top event's score (see below)
           "category":     "regulatory" | "political" | "supply_chain" | "none",
           "countries":    [string],  // ISO 3166-1 alpha-3
-          "title":        string,
-          "url":          string | null,      // the source story, if any
+          "entities":     [string],  // the entities it names (its "entity" label, split)
+          "title":        string,    // its top event's title
+          "url":          string | null,      // its top event's source story, if any
           "reason": {
             "summary":      string,
             "matched":      {string: string}, // the labels the rule matched on
@@ -49,10 +50,18 @@ breaking change bumps ``version``. Times are RFC 3339 in UTC (``2026-11-22T12:00
       ],
       "created_at":       string     // when the notification was made (not when it was sent)
     }
+
+An alert's *top event* is its highest-severity event this episode: ``severity``, ``title``,
+``url`` and ``reason`` (with the explanations of that event's score) are that event's. The
+other events are only ids (the alert does not keep their scores): follow ``links.events``.
+``country_index`` and ``spike`` alerts come from a country's index, not from events: their
+``severity`` is the index value and ``event_ids`` is empty. Label maps are written with sorted
+keys, so equal content gives equal bytes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.alerts.payloads.content import AlertEntry, NotificationContent, ended_at, rfc3339
@@ -69,7 +78,8 @@ def render_brisk(content: NotificationContent, max_alerts: int) -> dict[str, Any
         "id": content.id,
         "tenant": content.tenant,
         "receiver": content.receiver,
-        "group": {"key": group.id, "labels": dict(group.labels), "route": group.target.route_id},
+        "group": {"key": group.id, "labels": _sorted(group.labels),
+                  "route": group.target.route_id},
         "status": content.status,
         "counts": {"firing": len(content.firing), "resolved": len(content.resolved)},
         "truncated_alerts": truncated,
@@ -86,15 +96,16 @@ def _alert(content: NotificationContent, entry: AlertEntry) -> dict[str, Any]:
         "status": entry.status,
         "rule": alert.rule,
         "kind": alert.kind,
-        "labels": dict(alert.labels),
+        "labels": _sorted(alert.labels),
         "severity": alert.severity,
         "category": alert.category,
         "countries": list(alert.countries),
+        "entities": entities(alert.labels),
         "title": alert.title,
         "url": alert.url,
         "reason": {
             "summary": alert.reason.summary,
-            "matched": dict(alert.reason.matched),
+            "matched": _sorted(alert.reason.matched),
             "explanations": [e.model_dump(mode="json") for e in alert.reason.explanations],
         },
         "starts_at": rfc3339(alert.starts_at),
@@ -106,3 +117,13 @@ def _alert(content: NotificationContent, entry: AlertEntry) -> dict[str, Any]:
             "events": [content.event_link(event_id) for event_id in alert.event_ids],
         },
     }
+
+
+def entities(labels: Mapping[str, str]) -> list[str]:
+    """The ``entity`` label's values: a multi-valued label is its values joined by ``,`` (commas
+    in a value were made spaces when it was joined), so splitting gives the names back."""
+    return [name for name in labels.get("entity", "").split(",") if name]
+
+
+def _sorted(pairs: Mapping[str, str]) -> dict[str, str]:
+    return dict(sorted(pairs.items()))

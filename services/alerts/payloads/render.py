@@ -22,6 +22,10 @@ RENDERERS: dict[ReceiverFormat, Renderer] = {
 
 
 def render(format: ReceiverFormat, content: NotificationContent, max_alerts: int) -> bytes:
-    """Compact UTF-8 JSON (the exact bytes that are signed). ``max_alerts`` 0: no limit."""
+    """Compact UTF-8 JSON (the exact bytes that are signed, stored once and sent on every
+    attempt). ``max_alerts`` 0: no limit. A function of ``content``'s values only: equal
+    content renders to equal bytes. Raises ``ValueError`` rather than write a NaN or infinity,
+    which JSON has no token for (a receiver's parser would refuse the body on every retry)."""
     payload = RENDERERS[format](content, max_alerts)
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False,
+                      allow_nan=False).encode("utf-8")

@@ -7,6 +7,11 @@ blocks (so at most 48 alert sections), 150 characters of header, 3000 per text f
 also rejects messages whose blocks are long in total (``msg_blocks_too_long``, around 13,000
 characters, undocumented), so alert sections stop at ``SECTIONS_BUDGET`` characters; alerts
 left out for any of these reasons count as truncated, shown in the context block.
+
+Lengths are counted in UTF-16 code units (an emoji outside the BMP is two), never fewer than
+Slack's "characters" however it counts them, and after escaping (``&`` is five). Text that Slack
+reads as mrkdwn — the sections, the context and the ``text`` fallback — is escaped, so an
+alert's title or a group label cannot ``<!channel>`` anyone.
 """
 
 from __future__ import annotations
@@ -19,11 +24,15 @@ MAX_BLOCKS = 50
 MAX_HEADER = 150
 MAX_TEXT = 3000
 SECTIONS_BUDGET = 10_000
-# Per-alert caps that keep a section under MAX_TEXT (a source URL longer than _URL_CHARS is left
-# out), so the final clip never has to cut through a link.
+# Per-part caps of a section, escaped. With the fixed words a section is at most about 2,930
+# units (a test builds the worst case), under MAX_TEXT, so the final clip is only a safety net
+# and never cuts through a link: a link (the alert in the API, the source story) longer than
+# _LINK_CHARS is left out instead.
+_LINK_CHARS = 700
 _TITLE_CHARS = 300
-_SUMMARY_CHARS = 1000
-_URL_CHARS = 1000
+_RULE_CHARS = 200
+_COUNTRIES_SHOWN = 20  # "PAK, IND, … +N": under 130
+_SUMMARY_CHARS = 800
 _STATUS_EMOJI = {"firing": ":red_circle:", "resolved": ":large_green_circle:"}
 
 
@@ -33,26 +42,27 @@ def render_slack(content: NotificationContent, max_alerts: int) -> dict[str, Any
     sections: list[dict[str, Any]] = []
     used = 0
     for entry in entries:
-        text = _clip(_section_text(content, entry), MAX_TEXT)
-        if sections and used + len(text) > SECTIONS_BUDGET:
+        text = clip(_section_text(content, entry), MAX_TEXT)
+        if sections and used + units(text) > SECTIONS_BUDGET:
             truncated += len(entries) - len(sections)
             break
-        used += len(text)
+        used += units(text)
         sections.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
-    header = _clip(_title(content), MAX_HEADER)
+    header = clip(_title(content), MAX_HEADER)
     return {
-        "text": _clip(f"{header} ({content.tenant})", MAX_TEXT),
+        "text": clip_escaped(f"{header} ({content.tenant})", MAX_TEXT),
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": header, "emoji": True}},
             *sections,
             {"type": "context",
-             "elements": [{"type": "mrkdwn", "text": _clip(_footer(content, truncated), MAX_TEXT)}]},
+             "elements": [{"type": "mrkdwn", "text": clip(_footer(content, truncated), MAX_TEXT)}]},
         ],
     }
 
 
 def _title(content: NotificationContent) -> str:
-    """Alertmanager's default Slack title: ``[FIRING:2] group label values``."""
+    """Alertmanager's default Slack title: ``[FIRING:2] group label values`` (plain text: Slack
+    does not read it as mrkdwn, so it is not escaped)."""
     status = f"FIRING:{len(content.firing)}" if content.status == "firing" else "RESOLVED"
     labels = content.group.labels
     about = " · ".join(labels[name] for name in sorted(labels)) or "brisk alerts"
@@ -61,25 +71,39 @@ def _title(content: NotificationContent) -> str:
 
 def _section_text(content: NotificationContent, entry: AlertEntry) -> str:
     alert = entry.alert
-    title = _clip_escaped(alert.title, _TITLE_CHARS)
+    title = f"*{clip_escaped(alert.title, _TITLE_CHARS)}*"
+    link = _link(content.alert_link(alert))
+    if units(link) <= _LINK_CHARS:
+        title = f"*<{link}|{clip_escaped(alert.title, _TITLE_CHARS)}>*"
     lines = [
-        f"{_STATUS_EMOJI[entry.status]} *{entry.status.upper()}* · "
-        f"*<{_link(content.alert_link(alert))}|{title}>*",
-        f"*Severity* {alert.severity:g} · *Countries* {', '.join(alert.countries) or '—'}"
-        f" · *Category* {escape(alert.category)} · *Rule* {escape(alert.rule)}",
-        _clip_escaped(alert.reason.summary, _SUMMARY_CHARS),
+        f"{_STATUS_EMOJI[entry.status]} *{entry.status.upper()}* · {title}",
+        f"*Severity* {alert.severity:g} · *Countries* {_countries(alert.countries)}"
+        f" · *Category* {escape(alert.category)} · *Rule* {clip_escaped(alert.rule, _RULE_CHARS)}",
+        clip_escaped(alert.reason.summary, _SUMMARY_CHARS),
     ]
-    if alert.url and len(alert.url) <= _URL_CHARS:
-        lines.append(f"<{_link(alert.url)}|Source>")
+    source = _link(alert.url) if alert.url else ""
+    if source and units(source) <= _LINK_CHARS:
+        lines.append(f"<{source}|Source>")
     return "\n".join(lines)
+
+
+def _countries(countries: list[str]) -> str:
+    """ISO3 codes (no escaping needed), the first ``_COUNTRIES_SHOWN`` and how many more."""
+    if not countries:
+        return "—"
+    shown = ", ".join(countries[:_COUNTRIES_SHOWN])
+    more = len(countries) - _COUNTRIES_SHOWN
+    return f"{shown} +{more}" if more > 0 else shown
 
 
 def _footer(content: NotificationContent, truncated: int) -> str:
     parts = [f"{len(content.firing)} firing", f"{len(content.resolved)} resolved"]
     if truncated:
         parts.append(f"{truncated} more not shown")
-    parts.append(f"receiver {escape(content.receiver)}")
-    parts.append(f"<{_link(content.external_url)}|brisk>")
+    parts.append(f"receiver {clip_escaped(content.receiver, _RULE_CHARS)}")
+    home = _link(content.external_url)
+    if home and units(home) <= _LINK_CHARS:
+        parts.append(f"<{home}|brisk>")
     return " · ".join(parts)
 
 
@@ -93,16 +117,31 @@ def _link(url: str) -> str:
     return escape(url.replace("|", "%7C"))
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def units(text: str) -> int:
+    """Length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
 
 
-def _clip_escaped(text: str, limit: int) -> str:
-    """``escape(text)`` in at most ``limit`` characters, never ending inside an entity."""
+def clip(text: str, limit: int) -> str:
+    """``text`` if it fits in ``limit`` units, else its longest prefix that fits with ``…``."""
+    if units(text) <= limit:
+        return text
+    kept: list[str] = []
+    used = 1  # the ellipsis
+    for char in text:
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > limit:
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """``escape(text)`` in at most ``limit`` units, never ending inside an entity."""
     escaped = escape(text)
-    if len(escaped) <= limit:
+    if units(escaped) <= limit:
         return escaped
-    cut = escaped[: limit - 1]
+    cut = clip(escaped, limit)[:-1]
     amp = cut.rfind("&")
     if amp != -1 and ";" not in cut[amp:]:
         cut = cut[:amp]

@@ -1,0 +1,1 @@
+"""Webhook delivery: the outbox drain, its retry schedule, verdicts and circuit breakers."""

@@ -1,0 +1,557 @@
+"""Webhook delivery on real parts: the alerts service's Dispatcher, EndpointWorker and
+WebhookNotifier in-process (through PinnedTransport), the embedded PostgreSQL, and real HTTP/1.1
+receivers on loopback. Each test states what a receiver or an operator relies on: what arrived,
+in which order, with which webhook-id and signatures, and what the delivery log and the
+endpoint's health say.
+
+Schedules are compressed (``retry_schedule: [0s, 0s, 0s]``: immediate retries); where a test needs
+time to pass (Svix's schedule, a circuit's cool-down, a secret's grace period) a ``ShiftedClock``
+moves every part's clock forward instead of waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import timedelta
+
+import pytest
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from brisk.ports import free_port
+from services.alerts.delivery.circuit import CircuitPolicy
+from services.alerts.delivery.schedule import SVIX_SCHEDULE, RetrySchedule
+from shared.alerting.delivery import AttemptRecord, EndpointHealth
+from shared.alerting.webhook_secret import new_secret
+from tests.integration.conftest import RunningPostgres
+from tests.integration.delivery_harness import (
+    PROCESS_HEADER,
+    DeliveryRig,
+    ShiftedClock,
+    delivery_rig,
+    fixed_draws,
+    tenant_yaml,
+)
+from tests.receivers import Hit, Receiver, Reply
+
+pytestmark = pytest.mark.integration
+
+SECRET = new_secret()
+SETTLE = 20.0  # seconds: the bound on waiting for an outcome (a hang fails; nothing is timed)
+
+
+@pytest.fixture
+def receivers() -> Iterator[Callable[..., Receiver]]:
+    """Start receivers on loopback; all stopped at the end of the test."""
+    started: list[Receiver] = []
+
+    def start(port: int = 0) -> Receiver:
+        receiver = Receiver(port=port).start()
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()
+
+
+def in_turn(*replies: Reply) -> Callable[[Hit], Reply]:
+    """The replies one after another, the last one for ever after."""
+    queue, lock = list(replies), threading.Lock()
+
+    def reply(_hit: Hit) -> Reply:
+        with lock:
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return reply
+
+
+def per_notification(replies: Mapping[str, Sequence[Reply]],
+                     default: Reply = Reply()) -> Callable[[Hit], Reply]:
+    """Each webhook-id's replies in turn (its last one for ever after); others get ``default``."""
+    queues, lock = {k: list(v) for k, v in replies.items()}, threading.Lock()
+
+    def reply(hit: Hit) -> Reply:
+        with lock:
+            queue = queues.get(hit.webhook_id)
+            if not queue:
+                return default
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
+    return reply
+
+
+def close_to(actual: timedelta | None, expected: timedelta) -> bool:
+    """Equal but for float rounding in the jitter arithmetic (1 ms)."""
+    return actual is not None and abs(actual - expected) <= timedelta(milliseconds=1)
+
+
+async def hits(receiver: Receiver, count: int) -> bool:
+    return await asyncio.to_thread(receiver.wait_for, lambda h: len(h) >= count, SETTLE)
+
+
+async def test_an_endpoint_is_delivered_in_seq_order_and_a_resolve_never_overtakes_its_firing(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    refused_once: set[str] = set()
+
+    def first_attempt_fails(hit: Hit) -> Reply:
+        if hit.webhook_id in refused_once:
+            return Reply(204)
+        refused_once.add(hit.webhook_id)
+        return Reply(503)
+
+    rx.reply(first_attempt_fails)
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s]"})
+    async with delivery_rig(postgres_server, config) as rig:
+        ids = [await rig.enqueue("ops", firing=["a1"]), await rig.enqueue("ops", resolved=["a1"])]
+        ids += [await rig.enqueue("ops", firing=[f"b{n}"]) for n in range(8)]
+        await rig.start_delivery()
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        outbox = await rig.outbox("ops")
+
+    assert rx.delivered_ids() == ids
+    # Each notification's failed attempt and its retry, before anything queued after it was sent.
+    assert [h.webhook_id for h in rx.hits] == [i for i in ids for _ in range(2)]
+    assert [(row.id, row.outcome, row.attempts) for row in outbox] == [
+        (i, "delivered", 2) for i in ids]
+
+
+async def test_a_hanging_receiver_delays_only_its_own_notifications(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    hanging, healthy = receivers(), receivers()
+    hanging.reply(Reply(delay=30))
+    config = tenant_yaml({"hanging": hanging.url(), "healthy": healthy.url()}, SECRET)
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery(timeout=5)
+        stuck = await rig.enqueue("hanging")
+        assert await hits(hanging, 1)
+        sent = [await rig.enqueue("healthy") for _ in range(20)]
+        await rig.wait_until(lambda: rig.settled("healthy"), SETTLE)
+
+        # All 20 were delivered while the hanging receiver's first attempt was still in flight:
+        # it has not been answered, logged or settled yet.
+        assert healthy.delivered_ids() == sent
+        assert [(h.webhook_id, hanging.answers()) for h in hanging.hits] == [(stuck, [])]
+        assert await rig.attempts("hanging") == []
+        [waiting] = await rig.outbox("hanging")
+        assert (waiting.outcome, waiting.attempts) == ("pending", 0)
+        log = await rig.attempts("healthy")
+        assert [(a.notification_id, a.attempt, a.outcome) for a in log] == [
+            (i, 1, "delivered") for i in sent]
+
+        # The client's timeout ends the hung attempt: a retry, logged as a timeout.
+        [timed_out] = await rig.wait_until(lambda: rig.attempts("hanging"), SETTLE)
+    assert (timed_out.outcome, timed_out.status_code) == ("retry", None)
+    assert timed_out.error.startswith("timeout")
+    assert timed_out.latency_ms >= 5000
+    assert hanging.delivered_ids() == []
+
+
+async def test_without_a_schedule_of_its_own_a_receiver_gets_svix_schedule_then_dead(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    rx.reply(Reply(500))
+    clock = ShiftedClock()
+    async with delivery_rig(postgres_server, tenant_yaml({"ops": rx.url()}, SECRET),
+                            clock=clock) as rig:
+        # The service's default schedule; a draw of 0.5 is a jitter factor of exactly 1.
+        await rig.start_delivery(draw=fixed_draws(0.5))
+        note = await rig.enqueue("ops")
+        [queued] = await rig.outbox("ops")
+        for made in range(1, len(SVIX_SCHEDULE)):
+            log = await rig.wait_until(
+                lambda made=made: _attempts_made(rig, "ops", made), SETTLE)
+            last = log[-1]
+            assert (last.attempt, last.outcome) == (made, "retry")
+            assert close_to(last.next_attempt_at - last.at if last.next_attempt_at else None,
+                            SVIX_SCHEDULE[made])
+            clock.advance_to(last.next_attempt_at)  # hours pass
+        log = await rig.wait_until(
+            lambda: _attempts_made(rig, "ops", len(SVIX_SCHEDULE)), SETTLE)
+        [dead] = await rig.outbox("ops")
+
+    assert [a.attempt for a in log] == list(range(1, 9))
+    assert [a.outcome for a in log] == ["retry"] * 7 + ["dead"]
+    assert log[0].at >= queued.next_attempt_at  # the first attempt is immediate: due when queued
+    assert all(later.at >= earlier.next_attempt_at
+               for earlier, later in zip(log, log[1:], strict=False) if earlier.next_attempt_at)
+    assert log[-1].next_attempt_at is None
+    assert (dead.id, dead.outcome, dead.attempts, dead.last_status) == (note, "dead", 8, 500)
+    assert len(rx.hits) == 8
+
+
+async def _attempts_made(rig: DeliveryRig, receiver: str, count: int) -> list[AttemptRecord]:
+    """The receiver's delivery log once it has ``count`` attempts (else empty: not yet)."""
+    log = await rig.attempts(receiver)
+    return log if len(log) >= count else []
+
+
+@pytest.mark.parametrize("written, waits", [
+    ("[0s, 2s, 4s]", (timedelta(seconds=2), timedelta(seconds=4))),
+    pytest.param("[0s, 200ms, 400ms]", (timedelta(milliseconds=200), timedelta(milliseconds=400)),
+                 marks=pytest.mark.xfail(strict=True, reason=(
+                     "shared/alerting/durations.py format_duration keeps whole seconds, so the "
+                     "stored tenant document turns 200ms into 0s"))),
+])
+async def test_a_receivers_retry_schedule_applies_with_jitter(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver], written: str,
+        waits: tuple[timedelta, timedelta]) -> None:
+    rx = receivers()
+    rx.reply(Reply(500))
+    clock = ShiftedClock()
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": written})
+    async with delivery_rig(postgres_server, config, clock=clock) as rig:
+        # Jitter 0.5: the draws 0.0 and 1.0 scale the waits by 0.5 and 1.5.
+        await rig.start_delivery(schedule=RetrySchedule(jitter=0.5), draw=fixed_draws(0.0, 1.0))
+        note = await rig.enqueue("ops")
+        for made in (1, 2):
+            last = (await rig.wait_until(lambda made=made: _attempts_made(rig, "ops", made),
+                                         SETTLE))[-1]
+            if last.next_attempt_at is not None:
+                clock.advance_to(last.next_attempt_at)
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        log = await rig.attempts("ops")
+        [dead] = await rig.outbox("ops")
+
+    assert [(a.attempt, a.outcome) for a in log] == [(1, "retry"), (2, "retry"), (3, "dead")]
+    first, second, third = log
+    assert close_to(first.next_attempt_at - first.at if first.next_attempt_at else None,
+                    waits[0] * 0.5)
+    assert close_to(second.next_attempt_at - second.at if second.next_attempt_at else None,
+                    waits[1] * 1.5)
+    assert first.next_attempt_at and second.at >= first.next_attempt_at
+    assert second.next_attempt_at and third.at >= second.next_attempt_at
+    assert (dead.id, dead.outcome, dead.attempts) == (note, "dead", 3)
+    assert [h.webhook_id for h in rx.hits] == [note] * 3
+
+
+async def test_server_errors_timeouts_and_connection_errors_are_retried(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    erring, slow = receivers(), receivers()
+    erring.reply(in_turn(Reply(500), Reply(502), Reply(504), Reply(204)))
+    slow.reply(in_turn(Reply(delay=3), Reply(204)))
+    down_port = free_port()  # nothing listens here until the test starts a receiver on it
+    config = tenant_yaml(
+        {"erring": erring.url(), "slow": slow.url(), "down": f"http://127.0.0.1:{down_port}/hook"},
+        SECRET, {"erring": "[0s, 0s, 0s, 0s]", "slow": "[0s, 0s]", "down": "[0s, 1h]"})
+    clock = ShiftedClock()
+    async with delivery_rig(postgres_server, config, clock=clock) as rig:
+        await rig.start_delivery(timeout=0.5)
+        notes = {name: await rig.enqueue(name) for name in ("erring", "slow", "down")}
+        [refused] = await rig.wait_until(lambda: rig.attempts("down"), SETTLE)
+        receivers(down_port)  # the receiver comes up; an hour later the retry reaches it
+        assert refused.next_attempt_at is not None
+        clock.advance_to(refused.next_attempt_at)
+        for name in notes:
+            await rig.wait_until(lambda name=name: rig.settled(name), SETTLE)
+        logs = {name: await rig.attempts(name) for name in notes}
+        outcomes = {name: (await rig.outbox(name))[0].outcome for name in notes}
+
+    assert outcomes == {"erring": "delivered", "slow": "delivered", "down": "delivered"}
+    assert [(a.status_code, a.outcome) for a in logs["erring"]] == [
+        (500, "retry"), (502, "retry"), (504, "retry"), (204, "delivered")]
+    timed_out, delivered = logs["slow"]
+    assert (timed_out.status_code, timed_out.outcome) == (None, "retry")
+    assert timed_out.error.startswith("timeout")
+    assert delivered.outcome == "delivered"
+    assert slow.delivered_ids() == [notes["slow"]]
+    assert (refused.status_code, refused.outcome) == (None, "retry")
+    assert "ConnectError" in refused.error
+    assert logs["down"][-1].outcome == "delivered"
+
+
+async def test_a_client_error_fails_for_good_and_the_next_notification_goes_on(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    refusals = {"ntf_400": 400, "ntf_401": 401, "ntf_404": 404, "ntf_422": 422, "ntf_301": 301}
+    rx.reply(per_notification(
+        {**{note: [Reply(status, body=b"no thanks")] for note, status in refusals.items()},
+         "ntf_408": [Reply(408), Reply(204)]}))
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s]"})
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery()
+        order = [*refusals, "ntf_408", "ntf_ok"]
+        for note in order:
+            await rig.enqueue("ops", note_id=note)
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        outbox = {row.id: row for row in await rig.outbox("ops")}
+        log = await rig.attempts("ops")
+
+    for note, status in refusals.items():
+        assert (outbox[note].outcome, outbox[note].attempts, outbox[note].last_status) == (
+            "dead", 1, status), note
+    assert (outbox["ntf_408"].outcome, outbox["ntf_408"].attempts) == ("delivered", 2)
+    assert (outbox["ntf_ok"].outcome, outbox["ntf_ok"].attempts) == ("delivered", 1)
+    assert [(a.notification_id, a.outcome) for a in log] == [
+        *[(note, "dead") for note in refusals], ("ntf_408", "retry"), ("ntf_408", "delivered"),
+        ("ntf_ok", "delivered")]
+    assert {a.response_excerpt for a in log if a.outcome == "dead"} == {"no thanks"}
+    assert rx.delivered_ids() == ["ntf_408", "ntf_ok"]
+
+
+@pytest.mark.parametrize("status", [429, 503])
+async def test_too_many_requests_and_unavailable_honour_retry_after(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver], status: int) -> None:
+    rx = receivers()
+    rx.reply(in_turn(Reply(status, headers={"Retry-After": "1"}), Reply(204)))
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s]"})
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery()
+        note = await rig.enqueue("ops")
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        asked, delivered = await rig.attempts("ops")
+
+    assert (asked.status_code, asked.outcome) == (status, "retry")
+    # The receiver's second, not the schedule's immediate retry.
+    assert close_to(asked.next_attempt_at - asked.at if asked.next_attempt_at else None,
+                    timedelta(seconds=1))
+    assert asked.next_attempt_at and delivered.at >= asked.next_attempt_at
+    assert (delivered.notification_id, delivered.outcome) == (note, "delivered")
+
+
+async def test_gone_disables_the_endpoint_keeps_its_queue_and_enabling_resends_it_in_order(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    gone, other = receivers(), receivers()
+    gone.reply(Reply(410))
+    config = tenant_yaml({"gone": gone.url(), "other": other.url()}, SECRET)
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery()
+        first = await rig.enqueue("gone")
+        [disabled] = await rig.wait_until(lambda: rig.attempts("gone"), SETTLE)
+        later = [await rig.enqueue("gone"), await rig.enqueue("gone")]
+        # The dispatcher keeps working (another endpoint's notification goes out) and sends the
+        # disabled endpoint nothing.
+        await rig.enqueue("other")
+        await rig.wait_until(lambda: rig.settled("other"), SETTLE)
+        health = await rig.health("gone")
+        queue = await rig.outbox("gone")
+        assert [h.webhook_id for h in gone.hits] == [first]
+
+        gone.reply(Reply(204))
+        assert await rig.enable("gone") == 3
+        await rig.wait_until(lambda: rig.settled("gone"), SETTLE)
+        after = await rig.health("gone")
+
+    assert (disabled.status_code, disabled.outcome) == (410, "disabled")
+    assert health.disabled_at is not None and "410" in (health.disabled_reason or "")
+    assert [(row.id, row.outcome, row.attempts) for row in queue] == [
+        (first, "pending", 1), (later[0], "pending", 0), (later[1], "pending", 0)]
+    assert gone.delivered_ids() == [first, *later]  # the same webhook-id as the 410's attempt
+    assert (after.disabled_at, after.consecutive_failures, after.circuit) == (None, 0, "closed")
+
+
+async def test_the_circuit_opens_after_failures_in_a_row_then_a_probe_reopens_or_closes_it(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    rx.reply(in_turn(*[Reply(503)] * 4, Reply(204)))
+    clock = ShiftedClock()
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s, 0s, 0s, 0s, 0s, 0s]"})
+    policy = CircuitPolicy(failure_threshold=3, cooldown=timedelta(hours=1),
+                           max_cooldown=timedelta(hours=4))
+    async with delivery_rig(postgres_server, config, clock=clock) as rig:
+        await rig.start_delivery(policy=policy)
+        first, second = await rig.enqueue("ops"), await rig.enqueue("ops")
+
+        opened = await rig.wait_until(lambda: _circuit(rig, "open", 1), SETTLE)
+        log = await rig.attempts("ops")
+        assert [(a.notification_id, a.outcome) for a in log] == [(first, "retry")] * 3
+        assert opened.circuit_until == log[-1].next_attempt_at
+        assert opened.circuit_until - log[-1].at == timedelta(hours=1)
+        assert opened.consecutive_failures == 3
+        clock.advance_to(opened.circuit_until)  # the cool-down is over: one probe goes out
+
+        reopened = await rig.wait_until(lambda: _circuit(rig, "open", 2), SETTLE)
+        probe = (await rig.attempts("ops"))[-1]
+        assert (probe.attempt, probe.outcome, probe.at >= opened.circuit_until) == (4, "retry", True)
+        assert reopened.circuit_until - probe.at == timedelta(hours=2)  # the cool-down doubled
+        clock.advance_to(reopened.circuit_until)
+
+        closed = await rig.wait_until(lambda: _circuit(rig, "closed", 0), SETTLE)
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        log = await rig.attempts("ops")
+
+    assert (closed.consecutive_failures, closed.last_success_at is not None) == (0, True)
+    assert [(a.notification_id, a.attempt, a.outcome) for a in log] == [
+        *[(first, n, "retry") for n in range(1, 5)], (first, 5, "delivered"),
+        (second, 1, "delivered")]
+    assert log[4].at >= reopened.circuit_until
+    # While the circuit was open nothing was sent, not even the notification behind.
+    assert [h.webhook_id for h in rx.hits] == [first] * 5 + [second]
+
+
+async def _circuit(rig: DeliveryRig, state: str, opened: int) -> EndpointHealth | None:
+    """The endpoint's health once its circuit is ``state`` after ``opened`` openings."""
+    health = await rig.health("ops")
+    return health if (health.circuit, health.circuit_opened) == (state, opened) and (
+        state != "closed" or health.last_success_at is not None) else None
+
+
+async def test_a_spent_schedule_leaves_the_notification_dead_in_its_alerts_history(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    rx.reply(per_notification({"ntf_doomed": [Reply(500)]}))
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s]"})
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery()
+        await rig.enqueue("ops", note_id="ntf_doomed", firing=["a1", "a2"], resolved=["a3"])
+        after = await rig.enqueue("ops", firing=["a4"])
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        outbox = {row.id: row for row in await rig.outbox("ops")}
+        log = await rig.attempts("ops")
+        failed = await rig.history("notify_failed")
+
+    doomed = outbox["ntf_doomed"]
+    assert (doomed.outcome, doomed.attempts, doomed.last_status) == ("dead", 2, 500)
+    assert [(a.attempt, a.outcome, a.next_attempt_at) for a in log if a.notification_id == doomed.id
+            ] == [(1, "retry", log[0].next_attempt_at), (2, "dead", None)]
+    assert outbox[after].outcome == "delivered"  # the queue went on behind the dead one
+    assert sorted(row["alert_id"] for row in failed) == ["a1", "a2", "a3"]
+    for row in failed:
+        assert row["detail"]["receiver"] == "ops"
+        assert row["detail"]["notification"] == "ntf_doomed"
+        assert row["detail"]["outcome"] == "dead"
+        assert "HTTP 500" in row["detail"]["detail"]
+
+
+async def test_every_attempt_is_a_delivery_log_row_with_a_bounded_response_excerpt(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    rx.reply(in_turn(Reply(500, body=b"x" * 5000), Reply(201, body=b'{"ok": true}')))
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s]"})
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery(excerpt_bytes=256)
+        note = await rig.enqueue("ops")
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+        failed, delivered = await rig.attempts("ops")
+        [row] = await rig.outbox("ops")
+
+    assert (failed.notification_id, failed.attempt, failed.outcome) == (note, 1, "retry")
+    assert (failed.status_code, failed.error) == (500, "")
+    assert failed.response_excerpt == "x" * 256
+    assert failed.next_attempt_at is not None and failed.next_attempt_at >= failed.at
+    assert failed.latency_ms > 0
+    assert (delivered.attempt, delivered.outcome, delivered.status_code) == (2, "delivered", 201)
+    assert delivered.response_excerpt == '{"ok": true}'
+    assert delivered.next_attempt_at is None and delivered.latency_ms > 0
+    assert (row.outcome, row.attempts, row.last_status) == ("delivered", 2, 201)
+    assert row.delivered_at == delivered.at
+
+
+async def test_every_retry_carries_the_same_webhook_id_and_body_freshly_signed(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    rx.reply(in_turn(Reply(503), Reply(503), Reply(204)))
+    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s]"})
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery()
+        note = await rig.enqueue("ops", firing=["a1"])
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+
+    assert [h.webhook_id for h in rx.hits] == [note] * 3
+    assert len({h.body for h in rx.hits}) == 1
+    for hit in rx.hits:
+        payload = Webhook(SECRET).verify(hit.body, hit.headers)
+        assert payload["id"] == note
+    assert rx.delivered_ids() == [note]
+
+
+async def test_during_a_key_rotation_both_secrets_verify_and_afterwards_only_the_new_one(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rx = receivers()
+    clock = ShiftedClock()
+    fresh = new_secret()
+    async with delivery_rig(postgres_server, tenant_yaml({"ops": rx.url()}, SECRET),
+                            clock=clock) as rig:
+        await rig.start_delivery()
+        # Within standardwebhooks' five-minute timestamp tolerance, so that shifting the clock
+        # past the grace period still yields messages a receiver accepts.
+        until = await rig.rotate_secret("ops", fresh, grace=timedelta(minutes=2))
+        during = await rig.enqueue("ops")
+        assert await hits(rx, 1)
+        clock.advance_to(until + timedelta(seconds=1))
+        after = await rig.enqueue("ops")
+        assert await hits(rx, 2)
+        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
+
+    rotating, rotated = rx.hits
+    assert (rotating.webhook_id, rotated.webhook_id) == (during, after)
+    assert len(rotating.headers["webhook-signature"].split()) == 2
+    for secret in (SECRET, fresh):
+        assert Webhook(secret).verify(rotating.body, rotating.headers)["id"] == during
+    assert len(rotated.headers["webhook-signature"].split()) == 1
+    assert Webhook(fresh).verify(rotated.body, rotated.headers)["id"] == after
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(rotated.body, rotated.headers)
+
+
+def _flaky(every: int, delay: float) -> Callable[[Hit], Reply]:
+    """Every ``every``-th request gets a 503; each answer takes ``delay`` seconds."""
+    count, lock = [0], threading.Lock()
+
+    def reply(_hit: Hit) -> Reply:
+        with lock:
+            count[0] += 1
+            return Reply(503 if count[0] % every == 0 else 204, delay=delay)
+
+    return reply
+
+
+async def _two_processes(postgres_server: RunningPostgres, receivers: Callable[..., Receiver],
+                         stop_one_after: int | None
+                         ) -> tuple[dict[str, Receiver], dict[str, list[str]], set[str]]:
+    """Five endpoints, 20 notifications each, two delivery processes over one database (each may
+    run two workers, so both take part). ``stop_one_after``: the first process stops once that
+    many requests have arrived. Returns the receivers, the ids queued per endpoint, and the
+    notifications still not delivered at the end."""
+    rxs = {f"r{n}": receivers() for n in range(5)}
+    for rx in rxs.values():
+        rx.reply(_flaky(every=4, delay=0.005))
+    config = tenant_yaml({name: rx.url() for name, rx in rxs.items()}, SECRET,
+                         {name: "[0s, 0s, 0s, 0s, 0s, 0s]" for name in rxs})
+    async with delivery_rig(postgres_server, config) as rig:
+        first = await rig.start_delivery(max_workers=2, label="p1")
+        await rig.start_delivery(max_workers=2, label="p2")
+        queued = {name: [await rig.enqueue(name, wake=False) for _ in range(20)] for name in rxs}
+        rig.wake()
+        if stop_one_after is not None:
+            await rig.wait_until(lambda: _arrived(rxs, stop_one_after), SETTLE)
+            await first.stop()
+        for name in rxs:
+            await rig.wait_until(lambda name=name: rig.settled(name), SETTLE)
+        undelivered = {row.id for name in rxs for row in await rig.outbox(name)
+                       if row.outcome != "delivered"}
+    return rxs, queued, undelivered
+
+
+async def _arrived(rxs: Mapping[str, Receiver], count: int) -> bool:
+    return sum(len(rx.hits) for rx in rxs.values()) >= count
+
+
+async def test_two_dispatchers_never_deliver_one_endpoint_concurrently_and_lose_nothing(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rxs, queued, undelivered = await _two_processes(postgres_server, receivers, None)
+
+    assert undelivered == set()
+    for name, rx in rxs.items():
+        assert rx.delivered_ids() == queued[name], name  # all of them, in seq order
+        assert rx.peak_in_flight == 1, name  # never two requests to one endpoint at once
+        answered = [wid for wid, status in rx.answers() if status == 204]
+        assert len(answered) == len(set(answered)), name  # none delivered twice
+    senders = {hit.headers[PROCESS_HEADER] for rx in rxs.values() for hit in rx.hits}
+    assert senders == {"p1", "p2"}  # both processes delivered
+
+
+async def test_when_one_of_two_dispatchers_stops_the_other_delivers_the_rest_in_order(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    rxs, queued, undelivered = await _two_processes(postgres_server, receivers, 30)
+
+    assert undelivered == set()
+    for name, rx in rxs.items():
+        # At least once: one answered but not yet settled when its process stopped is sent
+        # again, with the same webhook-id, which the receiver deduplicates on.
+        assert rx.delivered_ids() == queued[name], name
+    late = [hit for rx in rxs.values() for hit in rx.hits[-5:]]
+    assert {hit.headers[PROCESS_HEADER] for hit in late} == {"p2"}
