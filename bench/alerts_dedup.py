@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import shutil
-import signal
 import sys
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -27,23 +23,12 @@ from pathlib import Path
 import psycopg
 from aiokafka import AIOKafkaProducer
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from brisk.embedded import valkey_argv  # noqa: E402
-from brisk.embedded_postgres import (  # noqa: E402
-    ENV,
-    accepts_connections,
-    current_layout,
-    postgres_argv,
-    prepare,
-    set_up,
-)
-from brisk.local_broker import local_broker  # noqa: E402
-from brisk.ports import free_port, wait_for_port  # noqa: E402
-from brisk.processes import Child, spawn  # noqa: E402
+from embedded_stack import embedded_stack  # noqa: E402
+
+from brisk.ports import free_port  # noqa: E402
 from shared.alerting.config_yaml import load_config  # noqa: E402
-from shared.kafka import ensure_topics  # noqa: E402
 from shared.schemas import ScoredEvent  # noqa: E402
 from shared.stores import tenant_config, tenants  # noqa: E402
 from shared.topics import SCORED_EVENTS  # noqa: E402
@@ -107,65 +92,42 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=212)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--per-story", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="brisk-bench-", dir="/tmp"))
-    work.chmod(0o755)
-    children: list[Child] = []
-    try:
-        with local_broker("memory", work, ROOT) as broker:
-            asyncio.run(ensure_topics(broker.bootstrap))
-            layout = current_layout(work)
-            prepare(layout)
-            children.append(spawn("postgres", postgres_argv(layout), ENV, work / "logs", Path("/"),
-                                  user=layout.run_as, stop_signal=signal.SIGINT))
-            while not accepts_connections(layout):
-                time.sleep(0.05)
-            set_up(layout)
-            url = layout.url()
-            valkey = free_port()
-            children.append(spawn("valkey", valkey_argv(valkey, work / "valkey"), ENV,
-                                  work / "logs", ROOT))
-            wait_for_port(valkey, 10)
+    with embedded_stack() as stack:
+        url = stack.postgres_url
 
-            async def tenant() -> None:
-                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
-                    await tenants.create_tenant(conn, "bench", datetime.now(UTC))
-                    await tenant_config.apply_config(conn, await tenants.tenant_id(conn, "bench"),
-                                                     load_config(CONFIG), datetime.now(UTC))
+        async def tenant() -> None:
+            async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+                await tenants.create_tenant(conn, "bench", datetime.now(UTC))
+                await tenant_config.apply_config(conn, await tenants.tenant_id(conn, "bench"),
+                                                 load_config(CONFIG), datetime.now(UTC))
 
-            asyncio.run(tenant())
-            env = {**os.environ, "BRISK_KAFKA_BOOTSTRAP": broker.bootstrap,
-                   "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey}/0", "BRISK_POSTGRES_URL": url,
-                   "BRISK_LOG_LEVEL": "WARNING"}
-            for n in (1, 2):
-                children.append(spawn(f"alerts-{n}", [sys.executable, "-m", "services.alerts"],
-                                      {**env, "BRISK_ALERTS_PORT": str(free_port())},
-                                      work / "logs", ROOT))
-            time.sleep(12)  # both join the group (half the session timeout each) and split it
-            run = uuid.uuid4().hex[:12]
-            started = time.monotonic()
-            sent = asyncio.run(publish(broker.bootstrap, args.rate, args.seconds, args.per_story,
-                                       run))
-            published = time.monotonic() - started
-            stories = -(-sent // args.per_story)
-            while asyncio.run(counts(url))["event_ids"] < sent and time.monotonic() - started < \
-                    args.seconds + 300:
-                time.sleep(1)
-            done = time.monotonic() - started
-            time.sleep(4)  # the last groups' flushes
-            seen = asyncio.run(counts(url))
-            print(f"events published  {sent:,} at {sent / published:,.0f}/s "
-                  f"({stories:,} stories x {args.per_story} reports, 2 alerts workers)")
-            print(f"all recorded in   {done:.1f} s")
-            print(f"alerts            {seen['alerts']:,} (one per story: {stories:,})")
-            print(f"fired rows        {seen['fired']:,}  -> duplicate alerts: "
-                  f"{seen['fired'] - seen['alerts']:,}")
-            print(f"events in alerts  {seen['event_ids']:,} of {sent:,}")
-            print(f"grouped rows      {seen['grouped']:,}; notifications {seen['notifications']:,}")
-    finally:
-        for child in reversed(children):
-            child.stop(15)
-        shutil.rmtree(work, ignore_errors=True)
+        asyncio.run(tenant())
+        for n in range(1, args.workers + 1):
+            stack.start_service(f"alerts-{n}", "alerts", {"BRISK_ALERTS_PORT": str(free_port())})
+        time.sleep(12)  # every worker joins the group (half the session timeout each) and splits it
+        run = uuid.uuid4().hex[:12]
+        started = time.monotonic()
+        sent = asyncio.run(publish(stack.bootstrap, args.rate, args.seconds, args.per_story, run))
+        published = time.monotonic() - started
+        stories = -(-sent // args.per_story)
+        while asyncio.run(counts(url))["event_ids"] < sent and time.monotonic() - started < \
+                args.seconds + 300:
+            time.sleep(0.2)
+        done = time.monotonic() - started
+        time.sleep(4)  # the last groups' flushes
+        seen = asyncio.run(counts(url))
+        print(f"events published  {sent:,} at {sent / published:,.0f}/s "
+              f"({stories:,} stories x {args.per_story} reports, {args.workers} alerts workers, "
+              f"2 tenants)")
+        print(f"all recorded in   {done:.1f} s: {sent / done:,.0f} events/s from the first sent "
+              f"to the last recorded")
+        print(f"alerts            {seen['alerts']:,} (one per story: {stories:,})")
+        print(f"fired rows        {seen['fired']:,}  -> duplicate alerts: "
+              f"{seen['fired'] - seen['alerts']:,}")
+        print(f"events in alerts  {seen['event_ids']:,} of {sent:,}")
+        print(f"grouped rows      {seen['grouped']:,}; notifications {seen['notifications']:,}")
 
 
 if __name__ == "__main__":

@@ -61,9 +61,9 @@ async def main() -> None:
     consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS, COUNTRY_RISK],
                              client_id="brisk-alerts")
     http = httpx.AsyncClient(
+        # One endpoint sends one request at a time: a few connections per destination suffice.
         transport=PinnedTransport(settings.private_targets(),
-                                  limits=httpx.Limits(max_connections=settings.max_endpoint_workers * 2,
-                                                      max_keepalive_connections=settings.max_endpoint_workers)),
+                                  limits=httpx.Limits(max_connections=8, max_keepalive_connections=2)),
         timeout=settings.webhook_timeout_seconds, follow_redirects=False)
 
     async def publish(changes: Sequence[AlertChange]) -> None:
@@ -86,7 +86,7 @@ async def main() -> None:
     intake = AlertIntake(pool=pool, tenants=tenants, index_history=RedisIndexHistory(redis),
                          publish=publish, publish_dead_letter=functools.partial(send_dead_letter,
                                                                                 producer),
-                         metrics=metrics, clock=utc_now)
+                         metrics=metrics, clock=utc_now, wake=flusher.wake)
     loops: list[asyncio.Task[None]] = []
     checks: dict[str, HealthCheck] = {
         "kafka": functools.partial(broker_reachable, producer.client),

@@ -13,20 +13,34 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field
 
 from shared.schemas.base import Contract
-from shared.schemas.scored_event import Explanation, Iso3, RiskCategory
+from shared.schemas.scored_event import Explanation, Iso3, RiskCategory, RiskScores
 
 AlertStatus = Literal["firing", "resolved"]
 AlertKind = Literal["event", "country_index", "spike", "watchlist", "exposure"]
 LabelValue = Annotated[str, Field(max_length=1000)]
 
 
+class EventScore(Contract):
+    """One event behind an alert, with its scores; an alert keeps its five most severe
+    (``AlertReason.events``), so a notification can show what drove it without a lookup."""
+
+    id: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=2000)
+    severity: float = Field(ge=0, le=100)
+    scores: RiskScores
+    url: str | None = Field(default=None, max_length=4096)
+    published_at: AwareDatetime | None = None
+
+
 class AlertReason(Contract):
     """Why it fired: a one-line summary, the labels the rule matched on, the score's top
-    explanations (at most five)."""
+    explanations (at most five), and the most severe events behind it (at most five, most
+    severe first; none for index and spike alerts)."""
 
     summary: str = Field(min_length=1, max_length=1000)
     matched: dict[str, LabelValue] = Field(default_factory=dict)
     explanations: list[Explanation] = Field(default_factory=list, max_length=5)
+    events: list[EventScore] = Field(default_factory=list, max_length=5)
 
 
 class Alert(Contract):

@@ -58,7 +58,8 @@ def alert_from_row(row: dict[str, Any]) -> Alert:
     return Alert.model_validate({**{k: row[k] for k in _FIELDS}, "fingerprint": row["id"]})
 
 # Resolved before: the new alert is the new episode. Firing: keep what was, add the new event
-# ids (at most 50, most recent last), take the most severe's title, url and reason, and move the
+# ids (at most 50, most recent last), take the most severe's title, url and reason (keeping the
+# five most severe events of the episode in reason.events), and move the
 # timers forward only (a late, older event never shortens them). Nothing new (a redelivered
 # event, or an alert without event ids seen again): no write, no row returned.
 _UPSERT = sql.SQL("""
@@ -84,8 +85,18 @@ ON CONFLICT (tenant_id, id) DO UPDATE SET
                  THEN EXCLUDED.title ELSE a.title END,
     url = CASE WHEN a.status = 'resolved' OR EXCLUDED.severity > a.severity
                THEN EXCLUDED.url ELSE a.url END,
-    reason = CASE WHEN a.status = 'resolved' OR EXCLUDED.severity > a.severity
-                  THEN EXCLUDED.reason ELSE a.reason END,
+    reason = jsonb_set(
+        CASE WHEN a.status = 'resolved' OR EXCLUDED.severity > a.severity
+             THEN EXCLUDED.reason ELSE a.reason END,
+        '{{events}}',
+        COALESCE((SELECT jsonb_agg(top.e ORDER BY (top.e->>'severity')::float DESC) FROM (
+            SELECT d.e FROM (
+                SELECT DISTINCT ON (x.e->>'id') x.e FROM jsonb_array_elements(
+                    CASE WHEN a.status = 'resolved' THEN '[]'::jsonb
+                         ELSE COALESCE(a.reason->'events', '[]'::jsonb) END
+                    || COALESCE(EXCLUDED.reason->'events', '[]'::jsonb)) AS x(e)
+                ORDER BY x.e->>'id') AS d
+            ORDER BY (d.e->>'severity')::float DESC LIMIT 5) AS top), '[]'::jsonb)),
     event_ids = CASE WHEN a.status = 'resolved' THEN EXCLUDED.event_ids ELSE (
         SELECT coalesce(array_agg(kept.e ORDER BY kept.n), '{{}}') FROM (
             SELECT m.e, m.n FROM unnest(a.event_ids || ARRAY(

@@ -253,7 +253,7 @@ class DeliveryRig:
             return await endpoints.rotate_secret(conn, self.tenant_id, receiver, new_secret, grace,
                                                  self.clock())
 
-    async def wait_until(self, check: Callable[[], Awaitable[T]], timeout: float,
+    async def wait_until(self, check: Callable[[], Awaitable[T | None]], timeout: float,
                          every: float = 0.02) -> T:
         """Await ``check()`` until it returns something truthy, and return that; fails the test
         (AssertionError) after ``timeout`` seconds — a bound on a hang, not a timing claim."""

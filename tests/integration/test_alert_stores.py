@@ -19,7 +19,8 @@ import psycopg
 import pytest
 
 from shared.alerting.state import AlertGroup, NotificationRecord, Notified, RouteTarget
-from shared.schemas.alert import Alert, AlertChange, AlertReason
+from shared.schemas.alert import Alert, AlertChange, AlertReason, EventScore
+from shared.schemas.scored_event import RiskScores
 from shared.stores import alerts, groups, history, notifications
 
 pytestmark = pytest.mark.integration
@@ -50,7 +51,10 @@ def make_alert(tenant: str, alert_id: str = "alert-0001", event_ids: tuple[str, 
                  status="firing", labels={"rule": "ports", "country": ",".join(countries)},
                  severity=severity, category="supply_chain", countries=list(countries), title=title,
                  url=f"https://news.example/{title.replace(' ', '-')}",
-                 reason=AlertReason(summary=title), event_ids=list(event_ids), starts_at=at,
+                 reason=AlertReason(summary=title, events=[
+                     EventScore(id=event_ids[-1], title=title, severity=severity,
+                                scores=RiskScores(supply_chain=severity))] if event_ids else []),
+                 event_ids=list(event_ids), starts_at=at,
                  updated_at=at, resolve_at=at + timedelta(hours=1))
 
 
@@ -80,6 +84,8 @@ async def test_new_events_update_a_firing_alert_and_redeliveries_change_nothing(
     assert milder.outcome == "updated"
     assert (m.event_ids, m.severity, m.title) == (["e1", "e2", "e3"], 70, "Port closed")
     assert m.updated_at == later, "an older event never moves the timers back"
+    # The most severe events stay with their scores, most severe first, whatever the order.
+    assert [(e.id, e.severity) for e in m.reason.events] == [("e2", 70), ("e1", 50), ("e3", 40)]
     assert await alerts.get_alert(conn, tid, "alert-0001") == m
 
 

@@ -49,11 +49,14 @@ def decide(item: OutboxItem, response: Response, health: EndpointHealth, schedul
 
     def settled(outcome: SettledOutcome, next_at: datetime | None,
                 logged: AttemptOutcome) -> Settled:
+        # A disabled endpoint's notification stays due (so enabling resends it at once), but no
+        # attempt is scheduled: the log says none rather than a time that will pass unused.
         record = AttemptRecord(
             notification_id=item.id, tenant=item.tenant, receiver=item.receiver, attempt=attempt,
             at=now, outcome=logged, status_code=response.status_code,
             latency_ms=round(response.latency_ms, 3), error=response.error or "",
-            response_excerpt=response.excerpt, next_attempt_at=next_at)
+            response_excerpt=response.excerpt,
+            next_attempt_at=None if logged == "disabled" else next_at)
         return Settled(id=item.id, outcome=outcome, attempts=attempt,
                        next_attempt_at=next_at, detail=verdict.reason,
                        last_status=response.status_code, attempt=record)

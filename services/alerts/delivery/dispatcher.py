@@ -106,8 +106,12 @@ class Dispatcher:
             self.wake()
 
     async def _sleep(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation that
+        # arrives just as the event is set (a worker finishing wakes the dispatcher), and the
+        # dispatcher would then never stop — a shutdown's cancel_all would wait for ever.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._woken.wait(), timeout=seconds)
+            async with asyncio.timeout(seconds):
+                await self._woken.wait()
         self._woken.clear()
 
     async def _stop_workers(self) -> None:

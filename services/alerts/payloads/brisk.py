@@ -38,6 +38,12 @@ breaking change bumps ``version``. Times are RFC 3339 in UTC (``2026-11-22T12:00
             "explanations": [{"category": string, "feature": string, "weight": number,
                               "evidence": string}]   // the score's top features, at most 5
           },
+          "top_events": [            // its most severe events this episode, at most 5
+            {"id": string, "title": string, "severity": number,
+             "scores": {"regulatory": number, "political": number, "supply_chain": number},
+             "url": string | null, "published_at": string | null,
+             "link": string}         // {external_url}/v1/events/{id}
+          ],
           "starts_at":    string,
           "ends_at":      string | null,      // null while firing
           "episode":      int,       // 1, then +1 each time it fires again after resolving
@@ -52,8 +58,9 @@ breaking change bumps ``version``. Times are RFC 3339 in UTC (``2026-11-22T12:00
     }
 
 An alert's *top event* is its highest-severity event this episode: ``severity``, ``title``,
-``url`` and ``reason`` (with the explanations of that event's score) are that event's. The
-other events are only ids (the alert does not keep their scores): follow ``links.events``.
+``url`` and ``reason`` (with the explanations of that event's score) are that event's.
+``top_events`` are its five most severe events with their scores; the others are only ids:
+follow ``links.events``.
 ``country_index`` and ``spike`` alerts come from a country's index, not from events: their
 ``severity`` is the index value and ``event_ids`` is empty. Label maps are written with sorted
 keys, so equal content gives equal bytes.
@@ -108,6 +115,8 @@ def _alert(content: NotificationContent, entry: AlertEntry) -> dict[str, Any]:
             "matched": _sorted(alert.reason.matched),
             "explanations": [e.model_dump(mode="json") for e in alert.reason.explanations],
         },
+        "top_events": [{**e.model_dump(mode="json"), "link": content.event_link(e.id)}
+                       for e in alert.reason.events],
         "starts_at": rfc3339(alert.starts_at),
         "ends_at": rfc3339(ends) if ends else None,
         "episode": alert.episode,

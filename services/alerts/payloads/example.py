@@ -16,6 +16,8 @@ from services.alerts.payloads.content import NotificationContent
 from services.alerts.payloads.render import RENDERERS
 from shared.alerting.state import AlertGroup, Notified, RouteTarget
 from shared.schemas import Alert, AlertReason, Explanation
+from shared.schemas.alert import EventScore
+from shared.schemas.scored_event import RiskScores
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "docs" / "examples"
 CREATED = datetime(2026, 11, 22, 12, 0, 30, tzinfo=UTC)
@@ -43,6 +45,19 @@ def example_content(external_url: str = "http://127.0.0.1:8000") -> Notification
                             evidence="militants attacked a convoy"),
                 Explanation(category="political", feature="entity:port", weight=21.5,
                             evidence="Gwadar Port (PKGWD)"),
+            ],
+            events=[
+                EventScore(id="e41b0c9d2a7f4e18b6c35d0f9a2e7c41",
+                           title="Militants attack convoy near Gwadar port; CPEC works suspended",
+                           severity=82.5,
+                           scores=RiskScores(regulatory=12.0, political=82.5, supply_chain=64.0),
+                           url="https://www.dawn.com/news/example-gwadar-attack",
+                           published_at=CREATED - timedelta(minutes=7)),
+                EventScore(id="b7d3e5f1a9c2048e6d1f3b5a7c9e0d24",
+                           title="Gwadar port operations halted after convoy attack",
+                           severity=74.0,
+                           scores=RiskScores(regulatory=5.0, political=74.0, supply_chain=70.0),
+                           url=None, published_at=CREATED - timedelta(minutes=2)),
             ]),
         event_ids=["e41b0c9d2a7f4e18b6c35d0f9a2e7c41", "b7d3e5f1a9c2048e6d1f3b5a7c9e0d24"],
         episode=1,

@@ -27,7 +27,7 @@ from services.alerts.stages.mentions import first_named
 from shared.alerting.config import AssetConfig, RuleConfig, TenantConfig, WatchEntry
 from shared.alerting.matchers import all_match
 from shared.ids import fingerprint
-from shared.schemas.alert import Alert, AlertReason
+from shared.schemas.alert import Alert, AlertReason, EventScore
 from shared.schemas.scored_event import ScoredEvent
 
 __all__ = [
@@ -119,6 +119,9 @@ def _alert(tenant: str, rule: RuleConfig, event: ScoredEvent, labels: dict[str, 
         countries=sorted(event.countries), title=event.title, url=event.url,
         reason=AlertReason(summary=summary[:SUMMARY_LIMIT],
                            matched=reason_labels(rule, labels, _KEYS[rule.kind]),
-                           explanations=top),
+                           explanations=top,
+                           events=[EventScore(id=event.id, title=event.title,
+                                              severity=event.severity, scores=event.scores,
+                                              url=event.url, published_at=event.published_at)]),
         event_ids=[event.id], starts_at=now, updated_at=now, resolve_at=now + rule.resolve_after,
     )
