@@ -91,6 +91,15 @@ def pending(url: str) -> int:
     return int(row[0]) if row else -1
 
 
+def attempt_latency(url: str) -> str:
+    """The delivery log's view: one HTTP attempt's latency, as the alerts service measured it."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute("""SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),
+                                     percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms),
+                                     count(*) FROM delivery_attempts""").fetchone()
+    return f"{row[2]} attempts, latency p50 {row[0]:.1f} ms, p99 {row[1]:.1f} ms" if row else "-"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--endpoints", type=int, default=50)
@@ -125,6 +134,7 @@ def main() -> None:
                     break
                 time.sleep(0.5)
             report(sink_stats(first_port), args, pending(stack.postgres_url))
+            print("delivery log:", attempt_latency(stack.postgres_url))
     finally:
         sink.terminate()
         sink.wait(10)

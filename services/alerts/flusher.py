@@ -200,5 +200,8 @@ async def run_flusher(flusher: Flusher, every: float) -> None:
             raise
         except Exception:
             log.exception("flusher tick failed; trying again")
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+        # arrives as the event is set, and the service would never stop.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(flusher._woken.wait(), timeout=every)
+            async with asyncio.timeout(every):
+                await flusher._woken.wait()

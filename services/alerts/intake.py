@@ -35,6 +35,11 @@ log = logging.getLogger(__name__)
 INDEX_CATEGORIES = ("regulatory", "political", "supply_chain", "overall")
 # Tenants recorded at once, each on its own pooled connection (the flusher needs the rest).
 TENANT_CONCURRENCY = 4
+# Decisions per transaction. Its row locks are held until it commits, and another worker (or
+# the flusher) that meets one of its alerts waits that long: 100 decisions keep the wait near
+# 100 ms when a backlog brings 500-record batches, while a commit still carries many events (a
+# commit per event per tenant held the intake to ~90 events/s).
+DECISIONS_PER_TRANSACTION = 100
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class AlertIntake:
     clock: Clock
     wake: Callable[[], None] | None = None
     tenant_concurrency: int = TENANT_CONCURRENCY
+    decisions_per_transaction: int = DECISIONS_PER_TRANSACTION
 
     async def handle(self, record: ConsumerRecord) -> None:
         """One record: a batch of one."""
@@ -130,15 +136,27 @@ class AlertIntake:
         return decided
 
     async def _record(self, tenant: TenantState, decisions: Sequence[Decision]) -> None:
-        async with self.pool.connection() as conn, conn.transaction():
-            written = await recorder.record(conn, tenant, decisions)
-        changes = [change for made in written for change in made]
-        for made in written:
-            self._count(made)
-        if changes:
-            if self.wake is not None:
-                self.wake()
-            await self.publish(changes)
+        """The tenant's decisions in order, a transaction per ``decisions_per_transaction``,
+        ``wake`` after each commit that changed something. What was committed is published
+        even when a later transaction fails: its redelivery will find nothing new to publish."""
+        committed: list[AlertChange] = []
+        size = self.decisions_per_transaction
+        try:
+            for start in range(0, len(decisions), size):
+                async with self.pool.connection() as conn, conn.transaction():
+                    written = await recorder.record(conn, tenant, decisions[start:start + size])
+                for made in written:
+                    self._count(made)
+                changes = [change for made in written for change in made]
+                committed.extend(changes)
+                if changes and self.wake is not None:
+                    self.wake()
+        except Exception:
+            if committed:
+                await self.publish(committed)
+            raise
+        if committed:
+            await self.publish(committed)
 
     def _count(self, changes: Sequence[AlertChange]) -> None:
         if not changes:

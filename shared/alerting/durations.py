@@ -34,16 +34,20 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(value: timedelta) -> str:
-    """The shortest ``1h30m`` form of ``value`` (whole seconds; ``0s`` for zero)."""
-    seconds = int(value.total_seconds())
-    if seconds == 0:
+    """The shortest ``1h30m`` form of ``value`` (milliseconds kept: ``200ms``, ``1s500ms``;
+    ``0s`` for zero), which ``parse_duration`` reads back to the same value."""
+    millis = round(value.total_seconds() * 1000)
+    if millis == 0:
         return "0s"
+    seconds, rest = divmod(millis, 1000)
     parts = []
     for unit in ("d", "h", "m", "s"):
         size = int(_UNITS[unit])
         if seconds >= size:
             parts.append(f"{seconds // size}{unit}")
             seconds %= size
+    if rest:
+        parts.append(f"{rest}ms")
     return "".join(parts)
 
 

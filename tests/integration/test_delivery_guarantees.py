@@ -23,9 +23,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 import redis
 from aiokafka import AIOKafkaProducer
+from psycopg.rows import dict_row
 from standardwebhooks import Webhook
 
 from brisk.embedded import valkey_argv

@@ -206,10 +206,7 @@ async def _attempts_made(rig: DeliveryRig, receiver: str, count: int) -> list[At
 
 @pytest.mark.parametrize("written, waits", [
     ("[0s, 2s, 4s]", (timedelta(seconds=2), timedelta(seconds=4))),
-    pytest.param("[0s, 200ms, 400ms]", (timedelta(milliseconds=200), timedelta(milliseconds=400)),
-                 marks=pytest.mark.xfail(strict=True, reason=(
-                     "shared/alerting/durations.py format_duration keeps whole seconds, so the "
-                     "stored tenant document turns 200ms into 0s"))),
+    ("[0s, 200ms, 1s400ms]", (timedelta(milliseconds=200), timedelta(milliseconds=1400))),
 ])
 async def test_a_receivers_retry_schedule_applies_with_jitter(
         postgres_server: RunningPostgres, receivers: Callable[..., Receiver], written: str,

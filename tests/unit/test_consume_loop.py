@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -9,7 +10,7 @@ from aiokafka.errors import CommitFailedError, KafkaConnectionError, MessageSize
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ReadOnlyError, ResponseError
 
-from shared.consume_loop import OUTAGES, run_consumer
+from shared.consume_loop import OUTAGES, run_batch_consumer, run_consumer
 from shared.dlq import InvalidEvent
 from shared.outages import is_outage
 
@@ -61,10 +62,10 @@ class ScriptedConsumer:
         self.seeks.append((tp, offset))
 
 
-async def run_briefly(consumer: ScriptedConsumer, **kwargs: Any) -> None:
+async def run_briefly(consumer: ScriptedConsumer, runner: Any = run_consumer, **kwargs: Any) -> None:
     kwargs.setdefault("transient", OUTAGES)
     kwargs.setdefault("retry_pause", 0.01)
-    task = asyncio.create_task(run_consumer(consumer, **kwargs))
+    task = asyncio.create_task(runner(consumer, **kwargs))
     await asyncio.sleep(0.2)
     assert not task.done(), task.exception()
     task.cancel()
@@ -195,3 +196,51 @@ async def test_an_outage_in_one_partition_stops_the_others_before_the_rewind() -
     consumer = ScriptedConsumer([record(0, b"a", TP), *slow])
     await run_briefly(consumer, handle=handle, on_failure=Recorder())
     assert 11 not in started  # partition 1 was cancelled during offset 10, not run on
+
+
+async def test_a_batch_handler_gets_each_batch_whole_each_partition_in_order() -> None:
+    batches: list[list[tuple[int, int]]] = []
+
+    async def handle(records: Sequence[ConsumerRecord]) -> None:
+        batches.append([(r.partition, r.offset) for r in records])
+
+    consumer = ScriptedConsumer([record(0, b"a"), record(7, b"x", OTHER), record(1, b"b"),
+                                 record(8, b"y", OTHER)])
+    await run_briefly(consumer, run_batch_consumer, handle=handle, on_failure=Recorder())
+    [batch] = batches
+    assert [o for p, o in batch if p == 0] == [0, 1] and [o for p, o in batch if p == 1] == [7, 8]
+    assert consumer.commits == 1
+
+
+async def test_a_batch_that_breaks_is_handled_again_record_by_record_and_only_the_culprit_dead_lettered(
+) -> None:
+    handled: list[bytes] = []
+    failed = Recorder()
+
+    async def handle(records: Sequence[ConsumerRecord]) -> None:
+        if any(r.value == b"boom" for r in records):
+            raise KeyError("surprise")
+        handled.extend(r.value for r in records)
+
+    consumer = ScriptedConsumer([record(0, b"a"), record(1, b"boom"), record(2, b"b")])
+    await run_briefly(consumer, run_batch_consumer, handle=handle, on_failure=failed)
+    assert handled == [b"a", b"b"]
+    assert failed.failed == [(b"boom", "KeyError: 'surprise'")]
+    assert consumer.seeks == [] and consumer.commits == 1
+
+
+async def test_an_outage_in_a_batch_rewinds_it_and_retries_it_whole() -> None:
+    calls: list[list[int]] = []
+
+    async def handle(records: Sequence[ConsumerRecord]) -> None:
+        calls.append([r.offset for r in records])
+        if len(calls) == 1:
+            raise KafkaConnectionError("broker gone")
+
+    async def on_failure(r: ConsumerRecord, reason: str) -> None:
+        raise AssertionError("outages are retried, not dead-lettered")
+
+    batch = [record(5, b"x"), record(6, b"y")]
+    consumer = ScriptedConsumer(batch, batch)
+    await run_briefly(consumer, run_batch_consumer, handle=handle, on_failure=on_failure)
+    assert calls == [[5, 6], [5, 6]] and consumer.seeks == [(TP, 5)] and consumer.commits == 1
