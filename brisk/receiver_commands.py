@@ -137,7 +137,7 @@ def _json(s: EndpointSummary) -> dict[str, Any]:
 
 
 def _age(age: timedelta) -> str:
-    return format_duration(max(age, timedelta(0)))
+    return format_duration(timedelta(seconds=int(max(age, timedelta(0)).total_seconds())))
 
 
 def _time(at: datetime) -> str:
