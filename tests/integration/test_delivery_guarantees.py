@@ -42,6 +42,7 @@ from tests.integration.conftest import (
     postgres_state_dir,
     start_postgres,
     start_service,
+    tansu_broker,
 )
 from tests.integration.kafka_reader import wait_for
 from tests.receivers import Receiver, Reply
@@ -116,6 +117,14 @@ def _pings(client: redis.Redis) -> bool:
 def receiver() -> Iterator[Receiver]:
     with Receiver() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def kafka_bootstrap(logs: Path) -> Iterator[str]:
+    """A broker of this module's own: the session's carries other tests' scored events, which
+    this module's tenant would alert on (and whose groups its events would join)."""
+    with tansu_broker(logs) as bootstrap:
+        yield bootstrap
 
 
 @pytest.fixture(scope="module")
