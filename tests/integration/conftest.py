@@ -37,6 +37,7 @@ from brisk.ports import free_port
 from brisk.processes import Child, spawn
 from shared.db.migrate import upgrade
 from shared.kafka import ensure_topics
+from tests.integration.kafka_reader import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,6 +122,22 @@ def valkey_port(logs: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield port
     finally:
         server.stop(timeout=10)
+
+
+def start_valkey(port: int, data: Path, logs: Path, timeout: float = 15) -> Child:
+    """A Valkey of a test's own on ``port`` (AOF in ``data``), answering PING; a test may stop and
+    start it again with the same ``data``."""
+    child = spawn(f"valkey-{port}", valkey_argv(port, data), {}, logs, ROOT)
+    client = redis.Redis(port=port)
+    assert wait_for(lambda: _pings(client), timeout=timeout), child.log_tail()
+    return child
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
 
 
 def start_service(name: str, env: dict[str, str], logs: Path) -> Child:

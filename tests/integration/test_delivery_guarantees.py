@@ -23,14 +23,12 @@ from typing import Any
 
 import psycopg
 import pytest
-import redis
 from aiokafka import AIOKafkaProducer
 from psycopg.rows import dict_row
 from standardwebhooks import Webhook
 
-from brisk.embedded import valkey_argv
 from brisk.ports import free_port
-from brisk.processes import Child, spawn
+from brisk.processes import Child
 from shared.alerting.config_yaml import load_config
 from shared.alerting.webhook_secret import new_secret
 from shared.db.migrate import upgrade
@@ -42,6 +40,7 @@ from tests.integration.conftest import (
     postgres_state_dir,
     start_postgres,
     start_service,
+    start_valkey,
     tansu_broker,
 )
 from tests.integration.kafka_reader import wait_for
@@ -96,21 +95,7 @@ class Stack:
 
     def restart_valkey(self) -> None:
         self.valkey.stop(timeout=10)
-        self.valkey = start_valkey(self.valkey_port, self.valkey_dir, self.logs)
-
-
-def start_valkey(port: int, data: Path, logs: Path) -> Child:
-    child = spawn("valkey-delivery", valkey_argv(port, data), {}, logs, Path(data))
-    client = redis.Redis(port=port)
-    assert wait_for(lambda: _pings(client), timeout=20), child.log_tail()
-    return child
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
+        self.valkey = start_valkey(self.valkey_port, self.valkey_dir, self.logs, timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +121,7 @@ def stack(kafka_bootstrap: str, receiver: Receiver, logs: Path,
     tenant = f"acme-{uuid.uuid4().hex[:6]}"
     _apply(postgres.url, tenant, CONFIG.format(url=receiver.url(), secret=SECRET))
     valkey_dir, valkey_port = tmp_path_factory.mktemp("valkey-delivery"), free_port()
-    valkey = start_valkey(valkey_port, valkey_dir, logs)
+    valkey = start_valkey(valkey_port, valkey_dir, logs, timeout=20)
     env = {"BRISK_KAFKA_BOOTSTRAP": kafka_bootstrap, "BRISK_REDIS_URL": f"redis://127.0.0.1:{valkey_port}/0",
            "BRISK_POSTGRES_URL": postgres.url, "BRISK_ALERTS_PORT": str(free_port()),
            "BRISK_ALERTS_GROUP_ID": f"alerts-{uuid.uuid4().hex[:6]}",

@@ -12,16 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-import redis
 
-from brisk.embedded import valkey_argv
 from brisk.ports import free_port
-from brisk.processes import Child, spawn
+from brisk.processes import Child
 from shared.kafka import broker_reachable, ensure_topics, make_consumer, make_producer
 from shared.schemas import DeadLetter
 from shared.settings import CommonSettings
 from shared.topics import Topic
-from tests.integration.conftest import ROOT, RunningPostgres, fresh_database, start_service
+from tests.integration.conftest import RunningPostgres, fresh_database, start_service, start_valkey
 from tests.integration.kafka_reader import wait_for
 from tests.integration.ready_probe import ready, ready_is
 from tests.slow_client import sent_until_closed
@@ -38,20 +36,6 @@ class Services:
     valkey_port: int
     valkey_data: Path
     valkey: list[Child]  # the running Valkey last; each stopped by its PID
-
-
-def start_valkey(port: int, data: Path, logs: Path) -> Child:
-    child = spawn(f"valkey-{port}", valkey_argv(port, data), {}, logs, ROOT)
-    client = redis.Redis(port=port)
-    assert wait_for(lambda: _pings(client), timeout=15), child.log_tail()
-    return child
-
-
-def _pings(client: redis.Redis) -> bool:
-    try:
-        return bool(client.ping())
-    except redis.ConnectionError:
-        return False
 
 
 @pytest.fixture(scope="module")
