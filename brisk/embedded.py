@@ -85,7 +85,13 @@ class ObjectStorePorts:
 
     @classmethod
     def free(cls) -> ObjectStorePorts:
-        return cls(*(free_port() for _ in range(8)))
+        """Eight distinct free ports (each pick is checked alone, so two could repeat)."""
+        ports: list[int] = []
+        while len(ports) < 8:
+            port = free_port()
+            if port not in ports:
+                ports.append(port)
+        return cls(*ports)
 
     @property
     def s3_endpoint(self) -> str:

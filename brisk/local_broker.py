@@ -30,19 +30,26 @@ from brisk.processes import Child, spawn
 MINIMAL_ENV = {"PATH": "/usr/bin:/bin"}
 
 
-def start_object_store(data_dir: Path, logs: Path, cwd: Path,
-                       timeout: float = 60) -> tuple[Child, str]:
+def start_object_store(data_dir: Path, logs: Path, cwd: Path, timeout: float = 60,
+                       attempts: int = 3) -> tuple[Child, str]:
     """SeaweedFS on free loopback ports, data under ``data_dir``; returns it and its S3 endpoint
-    once S3 answers. Raises RuntimeError (with its log tail) when it does not start."""
-    ports = ObjectStorePorts.free()
-    store = spawn("seaweedfs", seaweed_argv(data_dir, ports), MINIMAL_ENV, logs, cwd)
-    deadline = time.monotonic() + timeout
-    while not s3_answers(ports.s3_endpoint):
-        if not store.alive() or time.monotonic() > deadline:
-            store.stop(5)
-            raise RuntimeError(f"SeaweedFS did not start:\n{store.log_tail()}")
-        time.sleep(0.2)
-    return store, ports.s3_endpoint
+    once S3 answers. A start that lost one of its eight ports to a racing listener is made
+    again on fresh ports. Raises RuntimeError (with its log tail) when it does not start."""
+    for attempt in range(1, attempts + 1):
+        ports = ObjectStorePorts.free()
+        store = spawn("seaweedfs", seaweed_argv(data_dir, ports), MINIMAL_ENV, logs, cwd)
+        deadline = time.monotonic() + timeout
+        while not s3_answers(ports.s3_endpoint):
+            if not store.alive() or time.monotonic() > deadline:
+                store.stop(5)
+                tail = store.log_tail()
+                if "address already in use" in tail and attempt < attempts:
+                    break
+                raise RuntimeError(f"SeaweedFS did not start:\n{tail}")
+            time.sleep(0.2)
+        else:
+            return store, ports.s3_endpoint
+    raise AssertionError("unreachable")  # pragma: no cover - the last attempt returns or raises
 
 
 def start_tansu(name: str, port: int, argv: list[str], env: dict[str, str], logs: Path,

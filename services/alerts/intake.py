@@ -2,11 +2,13 @@
 record what fired or cleared.
 
 ``brisk.events.scored`` feeds the event, watchlist and exposure rules; ``brisk.country-risk`` the
-country_index and spike rules. A batch (``handle_batch``, from ``run_batch_consumer``) is
-recorded per tenant in one transaction, the tenants side by side: a commit per event was what
-held the intake to ~90 events/s. A malformed record is dead-lettered with its bytes and the
-reason; the records beside it go on. What was recorded is published on ``brisk.alerts`` after
-its commit, and ``wake`` tells the flusher there may be groups due now.
+country_index and spike rules. A consumed batch (``handle_batch``, from
+``shared.consume_loop.run_batch_consumer``) is recorded per tenant in a transaction (or a few,
+``DECISIONS_PER_TRANSACTION``), the tenants side by side: a commit per tenant per event was what
+held the intake to ~90 events/s. Each tenant's decisions keep the records' order, so one
+alert's events are recorded as they came. A malformed record is dead-lettered with its bytes
+and the reason; the records beside it go on. What was recorded is published on ``brisk.alerts``
+after its commit, and ``wake`` tells the flusher there may be groups due now.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiokafka import ConsumerRecord
+from psycopg.errors import DeadlockDetected, SerializationFailure
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts import recorder
@@ -40,6 +43,7 @@ TENANT_CONCURRENCY = 4
 # 100 ms when a backlog brings 500-record batches, while a commit still carries many events (a
 # commit per event per tenant held the intake to ~90 events/s).
 DECISIONS_PER_TRANSACTION = 100
+DEADLOCK_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,9 @@ class AlertIntake:
         await self.handle_batch([record])
 
     async def handle_batch(self, records: Sequence[ConsumerRecord]) -> None:
-        """Records in their order (each partition's in offset order); every tenant's decisions
-        about them are recorded in one transaction per tenant."""
+        """Records in their order (each partition's in offset order). Returns once every
+        tenant's decisions about them are committed and published; raises the first failure
+        after every tenant's transactions have ended."""
         decided: dict[str, list[Decision]] = {}
         tenants = self.tenants.all()
         for record in records:
@@ -143,8 +148,7 @@ class AlertIntake:
         size = self.decisions_per_transaction
         try:
             for start in range(0, len(decisions), size):
-                async with self.pool.connection() as conn, conn.transaction():
-                    written = await recorder.record(conn, tenant, decisions[start:start + size])
+                written = await self._transaction(tenant, decisions[start:start + size])
                 for made in written:
                     self._count(made)
                 changes = [change for made in written for change in made]
@@ -157,6 +161,22 @@ class AlertIntake:
             raise
         if committed:
             await self.publish(committed)
+
+    async def _transaction(self, tenant: TenantState,
+                           decisions: Sequence[Decision]) -> list[list[AlertChange]]:
+        """One transaction, run again at once when PostgreSQL chose it as a deadlock's victim
+        (it was rolled back whole; another worker or the flusher took the same rows in another
+        order). Going up as an outage instead would pause the consumer and redo the batch."""
+        for attempt in range(1, DEADLOCK_ATTEMPTS + 1):
+            try:
+                async with self.pool.connection() as conn, conn.transaction():
+                    return await recorder.record(conn, tenant, decisions)
+            except (DeadlockDetected, SerializationFailure):
+                if attempt == DEADLOCK_ATTEMPTS:
+                    raise
+                log.info("transaction chosen as a deadlock victim; running it again",
+                         extra={"tenant": tenant.name, "attempt": attempt})
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _count(self, changes: Sequence[AlertChange]) -> None:
         if not changes:

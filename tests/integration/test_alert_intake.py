@@ -270,3 +270,44 @@ async def test_two_workers_on_the_same_stories_in_opposite_orders_do_not_deadloc
     assert len(fired) == len(set(fired)) == 2 * len(stories)
     assert sorted(sorted(ids) for _, _, _, ids, *_ in rows["alerts"]) == sorted(
         [f"event-{s}-1", f"event-{s}-2"] for s in stories for _tenant in ("ops", "audit"))
+
+
+async def test_a_transaction_chosen_as_a_deadlock_victim_is_run_again(
+    database: tuple[str, AsyncConnectionPool],
+) -> None:
+    """The flusher locks a group's alerts in its own order; when PostgreSQL breaks the deadlock
+    by rolling back the intake's transaction, the intake runs it again and loses nothing."""
+    url, pool = database
+    intake = await make_intake(pool)
+    await intake.intake.handle_batch([record(event("x", 1)), record(event("y", 1))])
+    ops = await ops_tenant_id(url)
+    async with await psycopg.AsyncConnection.connect(url) as flusher:
+        ids = sorted(c.alert_id for c in intake.sent.changes
+                     if c.tenant == "ops" and c.change == "fired")
+        await flusher.execute("UPDATE alerts SET muted_by = NULL WHERE tenant_id = %s AND id = %s",
+                              (ops, ids[1]))  # holds the second alert the intake will need
+        update = asyncio.create_task(intake.intake.handle_batch(
+            [record(event("x", 2)), record(event("y", 2))]))
+        while not await waiting_for_a_lock(url):  # the intake holds the first, waits for it
+            await asyncio.sleep(0.01)
+        await flusher.execute("UPDATE alerts SET muted_by = NULL WHERE tenant_id = %s AND id = %s",
+                              (ops, ids[0]))  # a deadlock: PostgreSQL rolls back the intake's
+        await flusher.commit()
+        await update
+    rows = await stored(url)
+    assert sorted(sorted(kept) for _, _, _, kept, *_ in rows["alerts"]) == sorted(
+        [f"event-{s}-1", f"event-{s}-2"] for s in ("x", "y") for _tenant in ("ops", "audit"))
+    assert len([c for c in intake.sent.changes if c.change == "updated"]) == 4
+
+
+async def ops_tenant_id(url: str) -> int:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        return await tenants.tenant_id(conn, "ops")
+
+
+async def waiting_for_a_lock(url: str) -> bool:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
+        row = await (await conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock'")).fetchone()
+    return bool(row and row[0])
