@@ -10,7 +10,6 @@ import random
 from collections.abc import Sequence
 from datetime import timedelta
 
-import httpx
 from redis.asyncio import Redis
 
 from services.alerts.default_tenant import DEFAULT_TENANT, default_config
@@ -23,10 +22,10 @@ from services.alerts.index_history import RedisIndexHistory
 from services.alerts.intake import AlertIntake
 from services.alerts.metrics import AlertsMetrics
 from services.alerts.notifiers.webhook import WebhookNotifier
-from services.alerts.pinned_transport import PinnedTransport
 from services.alerts.reloader import ensure_tenant_config, run_reloader
 from services.alerts.settings import AlertsSettings
 from services.alerts.tenant_cache import TenantCache
+from services.alerts.webhook_client import webhook_session
 from shared.clock import utc_now
 from shared.consume_loop import OUTAGES, run_consumer
 from shared.db.pool import open_pool
@@ -60,11 +59,7 @@ async def main() -> None:
     producer = make_producer(common, client_id="brisk-alerts")
     consumer = make_consumer(common, settings.group_id, [SCORED_EVENTS, COUNTRY_RISK],
                              client_id="brisk-alerts")
-    http = httpx.AsyncClient(
-        # One endpoint sends one request at a time: a few connections per destination suffice.
-        transport=PinnedTransport(settings.private_targets(),
-                                  limits=httpx.Limits(max_connections=8, max_keepalive_connections=2)),
-        timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+    http = webhook_session(settings.private_targets(), settings.webhook_timeout_seconds)
 
     async def publish(changes: Sequence[AlertChange]) -> None:
         for change in changes:
@@ -114,6 +109,6 @@ async def main() -> None:
         await ops.stop()
         await consumer.stop()
         await producer.stop()
-        await http.aclose()
+        await http.close()
         await redis.aclose()
         await pool.close()

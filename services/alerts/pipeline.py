@@ -19,7 +19,7 @@ On every tick (``flusher.Flusher``, per due group, under a lease):
 
 Per endpoint, in order (``delivery.dispatcher.Dispatcher`` → ``delivery.worker.EndpointWorker``,
 under the endpoint's advisory lock):
-    send       notifiers.webhook.WebhookNotifier           one signed POST to the vetted address
+    send       notifiers.webhook.WebhookNotifier           one signed POST, to vetted addresses only
     decide     delivery.decide.decide                      delivered / retry (schedule, Retry-After)
                                                            / dead / gone; the circuit breaker
     settle     shared.stores.outbox.settle                 outcomes, the delivery log, health

@@ -1,10 +1,14 @@
 """Vet a webhook target at delivery time: resolve its host once and check every address.
 
 The policy is ``shared.alerting.targets`` (the same one registration applies). What this adds is
-the resolution, and an answer that says *which* address to connect to: the caller must connect
-there and nowhere else (``pinned_transport.PinnedTransport`` does), because resolving the name
-again at connect time would let a DNS server answer a public address to the check and
-127.0.0.1 to the connection (DNS rebinding).
+the resolution, and an answer that says *which* addresses may be connected to: the caller must
+connect there and nowhere else (``webhook_client.VettingResolver`` is the connector's only
+resolver), because resolving the name again at connect time would let a DNS server answer a
+public address to the check and 127.0.0.1 to the connection (DNS rebinding).
+
+Two steps, because a pooled connection needs only the first again: ``checked_endpoint`` (the
+URL, and a literal address; no DNS) before every attempt, ``vetted_addresses`` (resolve, check
+every answer) at every connect.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Protocol
 
 from shared.alerting.targets import (
     AllowPrivate,
+    Endpoint,
     RefusedTarget,
     address_problem,
     name_problem,
@@ -54,36 +59,41 @@ class SystemResolver:
 
 @dataclass(frozen=True)
 class VettedTarget:
-    """``url`` may be called: connect to ``address`` (text, no brackets), which was checked,
-    and present ``host`` (lower-case, no brackets, no trailing dot) as the name."""
+    """``url`` may be called: connect to one of ``addresses`` (text, no brackets), which were
+    checked, and present ``host`` (lower-case, no brackets, no trailing dot) as the name."""
 
     url: str
     scheme: str
     host: str
     port: int
-    address: str
+    addresses: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
 
 
-async def vet_target(url: str, allow_private: AllowPrivate, resolver: Resolver) -> VettedTarget:
-    """The address to connect to for ``url``, or ``UnsafeTarget`` / ``UnresolvableTarget``.
-
-    A host that is an address (in any spelling) is not resolved. A name is refused if *any* of
-    its addresses is refused — a DNS server an attacker controls may mix a public address with
-    a private one — and otherwise the first address is the one to connect to."""
+def checked_endpoint(url: str, allow_private: AllowPrivate) -> Endpoint:
+    """``url`` parsed, or ``UnsafeTarget``: its scheme, credentials and name are checked, and a
+    host that is an address (in any spelling) is checked as that address. Nothing is resolved."""
     try:
         endpoint = parse_endpoint(url)
     except RefusedTarget as exc:
         raise UnsafeTarget(f"the URL {exc}") from None
     host = endpoint.host
-    if endpoint.address is not None:
-        problem = address_problem(endpoint.address, allow_private)
-        if problem:
-            raise UnsafeTarget(f"{host} {problem}")
-        return VettedTarget(url, endpoint.scheme, host, endpoint.port, str(endpoint.address))
-    problem = name_problem(host, allow_private)
+    problem = (address_problem(endpoint.address, allow_private) if endpoint.address is not None
+               else name_problem(host, allow_private))
     if problem:
         raise UnsafeTarget(f"{host} {problem}")
-    answers = await resolver.resolve(host, endpoint.port)
+    return endpoint
+
+
+async def vetted_addresses(host: str, port: int, allow_private: AllowPrivate,
+                           resolver: Resolver) -> list[str]:
+    """``host``'s addresses, every one checked, or ``UnsafeTarget`` / ``UnresolvableTarget``.
+    A name is refused if *any* of its addresses is refused — a DNS server an attacker controls
+    may mix a public address with a private one."""
+    answers = await resolver.resolve(host, port)
     if not answers:
         raise UnresolvableTarget(f"{host} resolved to no address")
     addresses = []
@@ -95,6 +105,16 @@ async def vet_target(url: str, allow_private: AllowPrivate, resolver: Resolver) 
         problem = address_problem(address, allow_private)
         if problem:
             raise UnsafeTarget(f"{host} resolves to {address}, which {problem}")
-        addresses.append(address)
-    return VettedTarget(url, endpoint.scheme, host, endpoint.port, str(addresses[0]))
+        addresses.append(str(address))
+    return addresses
 
+
+async def vet_target(url: str, allow_private: AllowPrivate, resolver: Resolver) -> VettedTarget:
+    """Both steps for ``url``: the addresses that may be connected to, or ``UnsafeTarget`` /
+    ``UnresolvableTarget``. A host that is an address is not resolved."""
+    endpoint = checked_endpoint(url, allow_private)
+    if endpoint.address is not None:
+        addresses = [str(endpoint.address)]
+    else:
+        addresses = await vetted_addresses(endpoint.host, endpoint.port, allow_private, resolver)
+    return VettedTarget(url, endpoint.scheme, endpoint.host, endpoint.port, tuple(addresses))

@@ -2,7 +2,7 @@
 the session's embedded PostgreSQL, a tenant configured from YAML, notifications queued in the
 outbox as a flush queues them, and one or more real ``Dispatcher`` + ``EndpointWorker`` +
 ``WebhookNotifier`` stacks (each one "alerts process": its own pool, lock connection and HTTP
-client through ``PinnedTransport``) sending to real loopback receivers (``tests/receivers.py``).
+client from ``webhook_session``) sending to real loopback receivers (``tests/receivers.py``).
 
     async with delivery_rig(postgres_server, tenant_yaml({"ops": rx.url()}, SECRET)) as rig:
         await rig.start_delivery(schedule=RetrySchedule.parse("0s,200ms"))
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-import httpx
+import aiohttp
 from psycopg_pool import AsyncConnectionPool
 
 from services.alerts.delivery.circuit import CircuitPolicy
@@ -36,8 +36,8 @@ from services.alerts.delivery.schedule import RetrySchedule
 from services.alerts.delivery.worker import EndpointWorker
 from services.alerts.metrics import AlertsMetrics
 from services.alerts.notifiers.webhook import WebhookNotifier
-from services.alerts.pinned_transport import PinnedTransport
 from services.alerts.tenant_cache import TenantCache
+from services.alerts.webhook_client import webhook_session
 from shared.alerting.config_yaml import load_config
 from shared.alerting.delivery import AttemptRecord, EndpointHealth
 from shared.alerting.state import NotificationRecord
@@ -120,7 +120,7 @@ class Delivery:
     label: str
     dispatcher: Dispatcher
     pool: AsyncConnectionPool
-    client: httpx.AsyncClient
+    client: aiohttp.ClientSession
     task: asyncio.Task[None]
 
     async def stop(self) -> None:
@@ -130,7 +130,7 @@ class Delivery:
             self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
-        await self.client.aclose()
+        await self.client.close()
         await self.pool.close()
 
 
@@ -160,13 +160,12 @@ class DeliveryRig:
                              max_workers: int = 16, batch: int = 50, excerpt_bytes: int = 256,
                              label: str | None = None) -> Delivery:
         """Run a Dispatcher as a task, wired as ``services/alerts/app.py`` wires it: the HTTP
-        client goes through ``PinnedTransport`` allowing 127.0.0.0/8, with ``timeout`` seconds
+        client is a ``webhook_session`` allowing 127.0.0.0/8, with ``timeout`` seconds
         per request; ``schedule`` is the service's (Svix's by default)."""
         label = label or f"p{len(self.deliveries) + 1}"
         pool = await open_pool(self.database_url, max_size=max_workers + 4)
-        client = httpx.AsyncClient(
-            transport=PinnedTransport(parse_allow_private("127.0.0.0/8")), timeout=timeout,
-            follow_redirects=False, headers={PROCESS_HEADER: label})
+        client = webhook_session(parse_allow_private("127.0.0.0/8"), timeout,
+                                 headers={PROCESS_HEADER: label})
         worker = EndpointWorker(
             pool=pool, tenants=self.tenants,
             notifier=WebhookNotifier(client, self.clock, excerpt_bytes),

@@ -1,10 +1,11 @@
-"""Webhook POSTs through ``PinnedTransport`` on real loopback servers: the connection goes to the
+"""Webhook POSTs through ``webhook_session`` on real loopback servers: the connection goes to the
 address that was checked, whatever DNS answers next; refused targets receive nothing; redirects
-are not followed; https verifies the certificate against the original name.
+are not followed, and one that is followed is checked; https verifies the certificate against
+the original name.
 
 127.0.0.2 plays a receiver the allow list admits; 127.0.0.1, on the same port, plays the
 internal service an attacker wants to reach. Names are resolved by a stub (the outside world's
-DNS) and exist nowhere else: had httpx resolved one itself, the request would have failed.
+DNS) and exist nowhere else: had aiohttp resolved one itself, the request would have failed.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
-from services.alerts.pinned_transport import PinnedTransport
 from services.alerts.url_guard import UnresolvableTarget, UnsafeTarget
+from services.alerts.webhook_client import webhook_session
 from shared.alerting.targets import parse_allow_private
 
 pytestmark = pytest.mark.integration
@@ -89,25 +90,26 @@ def servers() -> Iterator[Pair]:
     pytest.fail("no port free on both 127.0.0.1 and 127.0.0.2")
 
 
-def client(transport: PinnedTransport, follow_redirects: bool = False) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=transport, follow_redirects=follow_redirects, timeout=10)
+async def post(http: aiohttp.ClientSession, url: str, body: bytes,
+               follow_redirects: bool = False) -> tuple[int, str, str]:
+    """Status, body and Location of one POST."""
+    async with http.post(url, data=body, allow_redirects=follow_redirects) as response:
+        return response.status, await response.text(), response.headers.get("location", "")
 
 
 async def test_dns_rebinding_cannot_move_the_connection_to_another_address(servers: Pair) -> None:
     servers.receiver.expect_request("/hook", method="POST").respond_with_data("ok")
     dns = Rebinding(first="127.0.0.2", then="127.0.0.1")
-    transport = PinnedTransport(parse_allow_private("127.0.0.2/32"), dns)
     url = f"http://{NAME}:{servers.port}/hook"
-    async with client(transport) as http:
+    async with webhook_session(parse_allow_private("127.0.0.2/32"), 10, dns) as http:
         for attempt in range(1, 7):
             if attempt % 2:  # the answer checked is the address connected to
-                response = await http.post(url, content=b'{"n": %d}' % attempt)
-                assert (response.status_code, response.text) == (200, "ok")
-                assert response.request.url == url
+                assert (await post(http, url, b'{"n": %d}' % attempt))[:2] == (200, "ok")
             else:  # the rebound answer is checked too, and refused
                 with pytest.raises(UnsafeTarget, match="resolves to 127.0.0.1"):
-                    await http.post(url, content=b'{"n": %d}' % attempt)
-    assert dns.answers == 6  # one resolution per attempt: nothing resolved it again
+                    await post(http, url, b'{"n": %d}' % attempt)
+    # One resolution per connection (werkzeug closes each): nothing resolved the name again.
+    assert dns.answers == 6
     assert [request.headers["Host"] for request, _ in servers.receiver.log] == [
         f"{NAME}:{servers.port}"] * 3
     assert [request.get_data() for request, _ in servers.receiver.log] == [
@@ -119,38 +121,43 @@ async def test_a_name_resolving_to_loopback_outside_the_allow_list_is_refused(
         servers: Pair) -> None:
     allow = parse_allow_private("127.0.0.2/32")
     for answers in (["127.0.0.1"], ["127.0.0.2", "127.0.0.1"], ["127.0.0.1", "127.0.0.2"]):
-        transport = PinnedTransport(allow, Dns({NAME: answers}))
-        async with client(transport) as http:
+        async with webhook_session(allow, 10, Dns({NAME: answers})) as http:
             with pytest.raises(UnsafeTarget, match="127.0.0.1, which is a loopback address"):
-                await http.post(f"http://{NAME}:{servers.port}/hook", content=b"{}")
+                await post(http, f"http://{NAME}:{servers.port}/hook", b"{}")
     assert servers.internal.log == [] and servers.receiver.log == []
 
 
 async def test_a_name_that_does_not_resolve_is_reported_as_retryable(servers: Pair) -> None:
-    async with client(PinnedTransport(True, Dns())) as http:
+    async with webhook_session(True, 10, Dns()) as http:
         with pytest.raises(UnresolvableTarget):
-            await http.post(f"http://{NAME}:{servers.port}/hook", content=b"{}")
+            await post(http, f"http://{NAME}:{servers.port}/hook", b"{}")
 
 
 async def test_a_redirect_to_an_allowed_loopback_address_is_not_followed(servers: Pair) -> None:
     steal = f"http://127.0.0.1:{servers.port}/hook"
     servers.receiver.expect_request("/hook").respond_with_response(
         Response(status=302, headers={"Location": steal}))
-    transport = PinnedTransport(parse_allow_private("127.0.0.0/8"), Dns({NAME: ["127.0.0.2"]}))
-    async with client(transport) as http:
-        response = await http.post(f"http://{NAME}:{servers.port}/hook", content=b"{}")
-    assert (response.status_code, response.headers["location"]) == (302, steal)
+    dns = Dns({NAME: ["127.0.0.2"]})
+    async with webhook_session(parse_allow_private("127.0.0.0/8"), 10, dns) as http:
+        status, _, location = await post(http, f"http://{NAME}:{servers.port}/hook", b"{}")
+    assert (status, location) == (302, steal)
     assert len(servers.receiver.log) == 1
     assert servers.internal.log == []
 
 
-async def test_a_redirect_a_caller_does_follow_is_vetted_again(servers: Pair) -> None:
+@pytest.mark.parametrize("location", [
+    "http://169.254.169.254/latest/meta-data/",  # a literal address: no resolver sees it
+    "http://0xa9.0xfe.0xa9.0xfe/latest/meta-data/",  # the same, spelled in hex
+    "http://metadata.rebind.test/latest/meta-data/",  # a name resolving to it
+])
+async def test_a_redirect_a_caller_does_follow_is_vetted_again(servers: Pair,
+                                                                location: str) -> None:
     servers.receiver.expect_request("/hook").respond_with_response(
-        Response(status=307, headers={"Location": "http://169.254.169.254/latest/meta-data/"}))
-    transport = PinnedTransport(True, Dns({NAME: ["127.0.0.2"]}))
-    async with client(transport, follow_redirects=True) as http:
+        Response(status=307, headers={"Location": location}))
+    dns = Dns({NAME: ["127.0.0.2"], "metadata.rebind.test": ["169.254.169.254"]})
+    async with webhook_session(True, 10, dns) as http:
         with pytest.raises(UnsafeTarget, match="cloud metadata"):
-            await http.post(f"http://{NAME}:{servers.port}/hook", content=b"{}")
+            await post(http, f"http://{NAME}:{servers.port}/hook", b"{}", follow_redirects=True)
     assert len(servers.receiver.log) == 1
 
 
@@ -218,16 +225,17 @@ async def test_https_verifies_the_certificate_against_the_original_name(
         certificate: tuple[Path, Path]) -> None:
     cert, key = certificate
     dns = Dns({"hooks.example.test": ["127.0.0.1"], "other.example.test": ["127.0.0.1"]})
-    transport = PinnedTransport(parse_allow_private("127.0.0.0/8"), dns,
-                                verify=ssl.create_default_context(cafile=str(cert)))
+    trusted = ssl.create_default_context(cafile=str(cert))
     with keep_alive_tls_server(cert, key) as (port, seen):
-        async with client(transport) as http:
+        async with webhook_session(parse_allow_private("127.0.0.0/8"), 10, dns,
+                                   ssl_context=trusted) as http:
             for _ in range(3):
-                response = await http.post(f"https://hooks.example.test:{port}/hook", content=b"{}")
-                assert response.status_code == 200
+                status, *_ = await post(http, f"https://hooks.example.test:{port}/hook", b"{}")
+                assert status == 200
             # The same IP:port, with a connection to it verified and pooled: the other name
             # still gets a handshake of its own, and the certificate does not name it.
-            with pytest.raises(httpx.ConnectError, match="certificate verify failed"):
-                await http.post(f"https://other.example.test:{port}/hook", content=b"{}")
+            with pytest.raises(aiohttp.ClientConnectorCertificateError,
+                               match="certificate verify failed"):
+                await post(http, f"https://other.example.test:{port}/hook", b"{}")
     assert seen.names == ["hooks.example.test", "other.example.test"]  # one pooled connection
     assert seen.hosts == [f"hooks.example.test:{port}"] * 3

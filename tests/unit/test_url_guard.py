@@ -150,11 +150,12 @@ async def test_public_targets_pass_both_checks(url: str) -> None:
     await vet_target(url, False, Dns({"hooks.example.com": [PUBLIC]}))
 
 
-async def test_delivery_connects_to_the_first_address_of_a_name_and_keeps_the_name() -> None:
+async def test_delivery_may_connect_to_every_address_of_a_name_in_order_and_keeps_the_name(
+) -> None:
     dns = Dns({NAME: ["2606:2800:21f:cb07:6820:80da:af6b:8b2c", PUBLIC]})
     vetted = await vet_target(f"https://{NAME.upper()}./hook?x=1", False, dns)
     assert vetted == VettedTarget(f"https://{NAME.upper()}./hook?x=1", "https", NAME, 443,
-                                  "2606:2800:21f:cb07:6820:80da:af6b:8b2c")
+                                  ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", PUBLIC))
     assert dns.asked == [NAME]
 
 
