@@ -8,10 +8,13 @@ notifications (1 KiB bodies) are queued in the outbox before the alerts service 
 backlog after an outage would be; the figure is the rate at which the sink saw them arrive,
 from the first arrival to the last, and the outbox is checked empty afterwards.
 
-The end-to-end latency (a RawEvent on ``brisk.events.raw`` to the verified webhook, at 200
-events/s with ``group_wait: 0s``) is measured by ``bench/pipeline_latency.py``.
+Then the end-to-end latency: ``bench/pipeline_latency.py`` on a stack of its own, a RawEvent on
+``brisk.events.raw`` to the verified webhook at ``--latency-rate`` events/s (200) through the
+scorer and the alerts service, ``group_wait: 0s``, every event's alert in a group of its own (so
+every event is a webhook). ``--latency-rate 0`` skips it.
 
     .venv/bin/python bench/alerts_delivery.py [--endpoints 50] [--notifications 20000]
+                                              [--latency-rate 200] [--latency-seconds 60]
 """
 
 from __future__ import annotations
@@ -105,7 +108,19 @@ def main() -> None:
     parser.add_argument("--endpoints", type=int, default=50)
     parser.add_argument("--notifications", type=int, default=20_000)
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--latency-rate", type=float, default=200)
+    parser.add_argument("--latency-seconds", type=float, default=60)
     args = parser.parse_args()
+    throughput(args)
+    if args.latency_rate > 0:
+        print(f"\nend to end, raw event → verified webhook, at {args.latency_rate:g} events/s:",
+              flush=True)
+        subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline_latency.py"),
+                        "--rate", str(args.latency_rate), "--new-groups", str(args.latency_rate),
+                        "--seconds", str(args.latency_seconds)], check=True)
+
+
+def throughput(args: argparse.Namespace) -> None:
     secret = new_secret()
     first_port = free_run(args.endpoints)
     sink = subprocess.Popen([sys.executable, str(ROOT / "bench" / "webhook_sink.py"),

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-CLASSES = ("regulatory", "political", "supply_chain", "none")
+from shared.schemas import RISK_CATEGORIES
+
+CLASSES = (*RISK_CATEGORIES, "none")
 
 
 @dataclass(frozen=True)

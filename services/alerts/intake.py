@@ -30,12 +30,12 @@ from services.alerts.stages.match import Fire, IndexSample, match_country, match
 from services.alerts.tenant_cache import TenantCache, TenantState
 from shared.clock import Clock
 from shared.dlq import decode_or_dead_letter
-from shared.schemas import AlertChange, CountryRisk, DeadLetter, ScoredEvent
+from shared.schemas import RISK_CATEGORIES, AlertChange, CountryRisk, DeadLetter, ScoredEvent
 from shared.topics import COUNTRY_RISK
 
 log = logging.getLogger(__name__)
 
-INDEX_CATEGORIES = ("regulatory", "political", "supply_chain", "overall")
+INDEX_CATEGORIES = (*RISK_CATEGORIES, "overall")
 # Tenants recorded at once, each on its own pooled connection (the flusher needs the rest).
 TENANT_CONCURRENCY = 4
 # Decisions per transaction. Its row locks are held until it commits, and another worker (or

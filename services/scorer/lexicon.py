@@ -15,10 +15,10 @@ from typing import Literal, NamedTuple
 
 from services.scorer.data_files import LEXICON
 from services.scorer.text import tokens
-from shared.schemas import RiskCategory
+from shared.schemas import RISK_CATEGORIES, RiskCategory
 
 DEFAULT_LEXICON = LEXICON
-CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain")
+CATEGORIES = RISK_CATEGORIES
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,7 @@ from services.scorer.features.reason import Reason
 from services.scorer.features.source_features import SourceWeights, source_features
 from services.scorer.features.text_features import event_text_features
 from services.scorer.lexicon import Lexicon
-from shared.schemas import Entity, RawEvent, RiskCategory, ScoredEvent
-
-TIE_ORDER: tuple[RiskCategory, ...] = ("regulatory", "supply_chain", "political")
+from shared.schemas import TIE_ORDER, Entity, RawEvent, RiskCategory, ScoredEvent
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ from shared.schemas.country_risk import CategoryTrends, CountryRisk, StructuralP
 from shared.schemas.dead_letter import DeadLetter
 from shared.schemas.raw_event import EventKind, FieldValue, RawEvent
 from shared.schemas.scored_event import (
+    RISK_CATEGORIES,
+    TIE_ORDER,
     Entity,
     Explanation,
     Iso3,
@@ -30,10 +32,12 @@ __all__ = [
     "Explanation",
     "FieldValue",
     "Iso3",
+    "RISK_CATEGORIES",
     "RawEvent",
     "RiskCategory",
     "RiskScores",
     "ScoredEvent",
     "StructuralProfile",
+    "TIE_ORDER",
     "Trend",
 ]

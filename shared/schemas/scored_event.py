@@ -10,6 +10,11 @@ from shared.schemas.base import Contract
 from shared.schemas.raw_event import RawEvent
 
 RiskCategory = Literal["regulatory", "political", "supply_chain"]
+# The categories in the order they are stored and listed (the labelling guidelines' order).
+RISK_CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain")
+# Who wins a tie: the category of the direct effect (guideline T1) — a rule change, then a
+# disruption, then the political context around them.
+TIE_ORDER: tuple[RiskCategory, ...] = ("regulatory", "supply_chain", "political")
 Iso3 = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 Score = Annotated[float, Field(ge=0, le=100)]
 
@@ -20,13 +25,10 @@ class RiskScores(Contract):
     supply_chain: Score = 0
 
     def dominant(self) -> tuple[RiskCategory, float]:
-        """The highest-scoring category; ties go to the order regulatory, political, supply_chain."""
-        ranked: list[tuple[RiskCategory, float]] = [
-            ("regulatory", self.regulatory),
-            ("political", self.political),
-            ("supply_chain", self.supply_chain),
-        ]
-        return max(ranked, key=lambda pair: pair[1])
+        """The highest-scoring category and its score; a tie goes by ``TIE_ORDER``, as the
+        scorer breaks it."""
+        best = max(TIE_ORDER, key=lambda c: (getattr(self, c), -TIE_ORDER.index(c)))
+        return best, float(getattr(self, best))
 
 
 class Explanation(Contract):

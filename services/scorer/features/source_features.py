@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from services.scorer.data_files import SOURCE_FEATURES
 from services.scorer.features.reason import Reason
-from shared.schemas import FieldValue, RawEvent, RiskCategory
+from shared.schemas import RISK_CATEGORIES, FieldValue, RawEvent, RiskCategory
 
 DEFAULT_SOURCE_FEATURES = SOURCE_FEATURES
 
@@ -28,7 +28,7 @@ class SourceWeights:
         raw = json.loads(path.read_text(encoding="utf-8"))
         for table in ("cameo_root", "cameo_event"):
             for code, spec in raw[table].items():
-                if spec["category"] not in ("regulatory", "political", "supply_chain"):
+                if spec["category"] not in RISK_CATEGORIES:
                     raise ValueError(f"{table}.{code}: unknown category {spec['category']!r}")
         return cls(raw)
 

@@ -32,14 +32,14 @@ from services.scorer.index import decay, spikes
 from services.scorer.index.decay import Decayed, Snapshots
 from services.scorer.index.spikes import SpikeCheck, SpikeConfig, VolumeHistory
 from services.scorer.index.structural import StructuralBaseline
-from shared.schemas import CountryRisk, RiskCategory, RiskScores
+from shared.schemas import RISK_CATEGORIES, CountryRisk, RiskCategory, RiskScores
 from shared.schemas.country_event import CountryEvent
 from shared.schemas.country_risk import CategoryTrends, StructuralProfile, Trend
 from shared.topics import SCORER_COUNTRY_EVENTS
 
 __all__ = ["COUNTRY_EVENTS_TOPIC", "CountryEvent"]
 
-CATEGORIES: tuple[RiskCategory, ...] = ("regulatory", "political", "supply_chain")
+CATEGORIES = RISK_CATEGORIES
 COUNTRY_EVENTS_TOPIC = SCORER_COUNTRY_EVENTS.name
 
 
