@@ -73,6 +73,7 @@ def make_consumer(
         session_timeout_ms=common.kafka_session_timeout_ms,
         heartbeat_interval_ms=common.kafka_heartbeat_interval_ms,
         max_poll_records=500,
+        fetch_max_wait_ms=common.kafka_fetch_max_wait_ms,
         **consumer_size_options(common),
     )
 
