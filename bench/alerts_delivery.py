@@ -10,11 +10,15 @@ from the first arrival to the last, and the outbox is checked empty afterwards.
 
 Then the end-to-end latency: ``bench/pipeline_latency.py`` on a stack of its own, a RawEvent on
 ``brisk.events.raw`` to the verified webhook at ``--latency-rate`` events/s (200) through the
-scorer and the alerts service, ``group_wait: 0s``, every event's alert in a group of its own (so
-every event is a webhook). ``--latency-rate 0`` skips it.
+scorer and the alerts service, ``group_wait: 0s``; ``--latency-new-groups`` of those events a
+second (20) open a group of their own and are notified at once, the others join groups already
+notified (as most alerts of a live feed do). ``--latency-new-groups 200`` makes every event a
+webhook, all to one endpoint, whose strict order then bounds the rate. ``--latency-rate 0``
+skips it.
 
     .venv/bin/python bench/alerts_delivery.py [--endpoints 50] [--notifications 20000]
                                               [--latency-rate 200] [--latency-seconds 60]
+                                              [--latency-new-groups 20]
 """
 
 from __future__ import annotations
@@ -110,13 +114,15 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--latency-rate", type=float, default=200)
     parser.add_argument("--latency-seconds", type=float, default=60)
+    parser.add_argument("--latency-new-groups", type=float, default=20)
     args = parser.parse_args()
     throughput(args)
     if args.latency_rate > 0:
         print(f"\nend to end, raw event → verified webhook, at {args.latency_rate:g} events/s:",
               flush=True)
         subprocess.run([sys.executable, str(ROOT / "bench" / "pipeline_latency.py"),
-                        "--rate", str(args.latency_rate), "--new-groups", str(args.latency_rate),
+                        "--rate", str(args.latency_rate),
+                        "--new-groups", str(args.latency_new_groups),
                         "--seconds", str(args.latency_seconds)], check=True)
 
 

@@ -27,10 +27,10 @@ from services.alerts.settings import AlertsSettings
 from services.alerts.tenant_cache import TenantCache
 from services.alerts.webhook_client import webhook_session
 from shared.clock import utc_now
-from shared.consume_loop import OUTAGES, run_consumer
+from shared.consume_loop import OUTAGES, run_batch_consumer
 from shared.db.pool import open_pool
 from shared.kafka import broker_reachable, ensure_topics, make_consumer, make_producer
-from shared.kafka_senders import dead_letter_failures, send_contract, send_dead_letter
+from shared.kafka_senders import dead_letter_failures, send_contracts, send_dead_letter
 from shared.lifecycle import cancel_all, until_shutdown
 from shared.logging import configure_logging
 from shared.metrics import new_registry
@@ -62,8 +62,8 @@ async def main() -> None:
     http = webhook_session(settings.private_targets(), settings.webhook_timeout_seconds)
 
     async def publish(changes: Sequence[AlertChange]) -> None:
-        for change in changes:
-            await send_contract(producer, ALERTS, f"{change.tenant}/{change.alert_id}", change)
+        await send_contracts(producer, ALERTS,
+                             [(f"{change.tenant}/{change.alert_id}", change) for change in changes])
 
     worker = EndpointWorker(
         pool=pool, tenants=tenants,
@@ -94,8 +94,8 @@ async def main() -> None:
     await consumer.start()
     await ops.start()
     loops.append(asyncio.create_task(
-        run_consumer(consumer, intake.handle, transient=OUTAGES,
-                     on_failure=dead_letter_failures(producer, "alerts", utc_now))))
+        run_batch_consumer(consumer, intake.handle_batch, transient=OUTAGES,
+                           on_failure=dead_letter_failures(producer, "alerts", utc_now))))
     loops.append(asyncio.create_task(run_flusher(flusher, settings.tick_seconds)))
     loops.append(asyncio.create_task(dispatcher.run()))
     loops.append(asyncio.create_task(run_stats(pool, metrics, utc_now, settings.stats_seconds)))

@@ -117,6 +117,40 @@ async def upsert_firing(conn: psycopg.AsyncConnection[Any], tenant_id: int, aler
     episode + 1, its ``starts_at``), ``updated`` (firing, and it brings event ids not yet kept)
     or ``unchanged`` (firing, nothing new: a redelivered event; nothing is written). Returns the
     stored alert after it. An event id that fell out of the 50 kept counts as new again."""
+    upserted = await (await queue_upsert(conn, tenant_id, alert)).result()
+    if upserted is not None:
+        return upserted
+    # ON CONFLICT locked the row even though its WHERE said no: it stays as read here until
+    # the caller's transaction ends.
+    stored = await get_alert(conn, tenant_id, alert.id)
+    if stored is None:  # only if deleted in between, which no lifecycle step does
+        raise LookupError(f"alert {alert.id} vanished during its upsert")
+    return Upserted("unchanged", stored)
+
+
+@dataclass(frozen=True)
+class QueuedUpsert:
+    """An upsert sent, its answer not read yet: inside ``conn.pipeline()`` many are sent
+    without a round trip each, and read once the pipeline has synced."""
+
+    cursor: psycopg.AsyncCursor[dict[str, Any]]
+
+    async def result(self) -> Upserted | None:
+        """Its outcome and the stored alert after it; None when ``unchanged`` (nothing was
+        written, and the stored alert is not read)."""
+        row = await self.cursor.fetchone()
+        await self.cursor.close()
+        if row is None:
+            return None
+        before = row["old_status"]  # NULL: there was no row
+        outcome: UpsertOutcome = ("fired" if before is None
+                                  else "refired" if before == "resolved" else "updated")
+        return Upserted(outcome, alert_from_row(row))
+
+
+async def queue_upsert(conn: psycopg.AsyncConnection[Any], tenant_id: int,
+                       alert: Alert) -> QueuedUpsert:
+    """Send ``upsert_firing``'s statement; read it with ``QueuedUpsert.result``."""
     params = {
         "tenant_id": tenant_id, "id": alert.id, "rule": alert.rule, "kind": alert.kind,
         "labels": Jsonb(alert.labels), "severity": alert.severity, "category": alert.category,
@@ -125,20 +159,9 @@ async def upsert_firing(conn: psycopg.AsyncConnection[Any], tenant_id: int, aler
         "event_ids": _last_occurrences(alert.event_ids), "starts_at": alert.starts_at,
         "updated_at": alert.updated_at, "resolve_at": alert.resolve_at, "max_ids": MAX_EVENT_IDS,
     }
-    async with conn.cursor(row_factory=dict_row) as cur:
-        await cur.execute(_UPSERT, params)
-        row = await cur.fetchone()
-    if row is not None:
-        before = row["old_status"]  # NULL: there was no row
-        outcome: UpsertOutcome = ("fired" if before is None
-                                  else "refired" if before == "resolved" else "updated")
-        return Upserted(outcome, alert_from_row(row))
-    # ON CONFLICT locked the row even though its WHERE said no: it stays as read here until
-    # the caller's transaction ends.
-    stored = await get_alert(conn, tenant_id, alert.id)
-    if stored is None:  # only if deleted in between, which no lifecycle step does
-        raise LookupError(f"alert {alert.id} vanished during its upsert")
-    return Upserted("unchanged", stored)
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(_UPSERT, params)
+    return QueuedUpsert(cur)
 
 
 def _last_occurrences(ids: Sequence[str]) -> list[str]:
@@ -177,8 +200,28 @@ RETURNING {columns}, {tenant}
 async def resolve_alert(conn: psycopg.AsyncConnection[Any], tenant_id: int, alert_id: str,
                         now: datetime) -> Alert | None:
     """Resolve it now (an index back below its level); None if it was not firing."""
-    found = await _alerts(conn, _RESOLVE_ONE, {"tenant_id": tenant_id, "id": alert_id, "now": now})
-    return found[0] if found else None
+    return await (await queue_resolve(conn, tenant_id, alert_id, now)).result()
+
+
+@dataclass(frozen=True)
+class QueuedResolve:
+    """A resolve sent, its answer not read yet (see ``QueuedUpsert``)."""
+
+    cursor: psycopg.AsyncCursor[dict[str, Any]]
+
+    async def result(self) -> Alert | None:
+        """The resolved alert; None if it was not firing."""
+        row = await self.cursor.fetchone()
+        await self.cursor.close()
+        return alert_from_row(row) if row is not None else None
+
+
+async def queue_resolve(conn: psycopg.AsyncConnection[Any], tenant_id: int, alert_id: str,
+                        now: datetime) -> QueuedResolve:
+    """Send ``resolve_alert``'s statement; read it with ``QueuedResolve.result``."""
+    cur = conn.cursor(row_factory=dict_row)
+    await cur.execute(_RESOLVE_ONE, {"tenant_id": tenant_id, "id": alert_id, "now": now})
+    return QueuedResolve(cur)
 
 
 _SELECT = sql.SQL("SELECT {columns}, t.name AS tenant FROM alerts a "

@@ -56,13 +56,21 @@ async def join_group(conn: psycopg.AsyncConnection[Any], tenant_id: int, group_i
     """Put the alert in the group (idempotent), creating the group, due at now + group_wait, if
     it is new: True then. An existing group keeps its timer (a new alert waits for its next
     group_interval tick, as in Alertmanager)."""
-    cur = await conn.execute(_JOIN, {
+    cur = await queue_join(conn, tenant_id, group_id, target, labels, alert_id, now)
+    row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+async def queue_join(conn: psycopg.AsyncConnection[Any], tenant_id: int, group_id: str,
+                     target: RouteTarget, labels: dict[str, str], alert_id: str,
+                     now: datetime) -> psycopg.AsyncCursor[Any]:
+    """Send ``join_group``'s statement without reading its answer (inside ``conn.pipeline()``,
+    many joins cost one round trip); the cursor holds whether the group is new."""
+    return await conn.execute(_JOIN, {
         "tenant_id": tenant_id, "group_id": group_id, "route_id": target.route_id,
         "receiver": target.receiver, "target": Jsonb(target.model_dump(mode="json")),
         "labels": Jsonb(labels), "now": now, "first_flush": now + target.group_wait,
         "alert_id": alert_id})
-    row = await cur.fetchone()
-    return bool(row and row[0])
 
 
 _CLAIM = f"""
