@@ -32,6 +32,7 @@ HOT_MODULES = (
     "services/scorer/process.py",
     "services/scorer/features/reason.py",
     "services/scorer/features/text_features.py",
+    "services/scorer/features/source_weights.py",
     "services/scorer/features/source_features.py",
     "services/scorer/enrich/ngram_index.py",
     "services/scorer/enrich/country_names.py",
