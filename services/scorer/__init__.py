@@ -1,6 +1,6 @@
-"""The scorer service. A compiled build of its hot path older than the sources is dropped here,
-before any of those modules is imported (see compiled.py)."""
+"""The scorer service. Its hot path is found here first, from a compiled build of the sources as
+they are or else from the sources, before any of those modules is imported (see compiled.py)."""
 
-from services.scorer.compiled import drop_stale_build
+from services.scorer.compiled import install_finder
 
-drop_stale_build()
+install_finder()

@@ -1,12 +1,13 @@
 """Wiring only: settings → the scorer and its data → the Faust app, its two agents and pages.
 
-Agents: ``score_events`` scores raw events in batches (services/scorer/batch.py) and sends on
-what each produced — a ScoredEvent or a dead letter per event, then ``batch`` CountryEvents and
-story notes; ``country_index`` (services/scorer/index) keeps the per-country index in a
-changelog-backed table. A task follows ``brisk.scorer.stories``, so workers share story clusters
-(stories.py). A batch's events are acknowledged only once its records were delivered
-(delivery.py); a batch that fails anyway is tried again, then the worker stops without
-acknowledging it, so it is read again when the worker starts.
+Agents: ``score_events`` scores raw events in batches (services/scorer/score_loop.py, around
+the pure services/scorer/batch.py) and sends on what each produced — a ScoredEvent or a dead
+letter per event, then ``batch`` CountryEvents and story notes; ``country_index``
+(services/scorer/index) keeps the per-country index in a changelog-backed table. A task follows
+``brisk.scorer.stories``, so workers share story clusters (stories.py). A batch's events are
+acknowledged only once its records were delivered (delivery.py); a batch that fails anyway is
+tried again, then the worker stops without acknowledging it, so it is read again when the worker
+starts.
 
 Faust settings are chosen for Tansu (see docs/architecture.md): a 6 s session timeout so a
 group join takes ~3 s, the in-memory table store (rocksdb crashes on Tansu on restart; tables
@@ -19,37 +20,29 @@ faust_consumer_fixes.py (records skipped and repeated after a rebalance) and los
 
 from __future__ import annotations
 
-import logging
 import uuid
-from functools import partial
 from typing import Any
 
 import faust
 from faust.web import Request, Response, View
 
 from services.scorer import faust_consumer_fixes, fetch_wait, lost_changelog, tansu_offsets
-from services.scorer.batch import RawMessage, Record, score_batch
-from services.scorer.batch_retry import retried
 from services.scorer.clustering import StoryClusterer
-from services.scorer.delivery import BatchAcks
 from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.partitioner import KeyPartitioner
-from services.scorer.process import Origin
 from services.scorer.publish import Publisher, producer_publisher
 from services.scorer.readiness import assigned, broker_answers, readiness
+from services.scorer.score_loop import ScoringLoop, story_notes
 from services.scorer.settings import ScorerSettings
-from services.scorer.stories import StoryFollower, batch_record
+from services.scorer.stories import StoryFollower
 from shared.clock import utc_now
 from shared.kafka import consumer_size_options
 from shared.message_size import request_limit
 from shared.metrics import new_registry, render
-from shared.schemas import DeadLetter, ScoredEvent
-from shared.topics import COUNTRY_RISK, RAW_EVENTS, SCORER_COUNTRY_EVENTS, SCORER_STORIES
-
-log = logging.getLogger(__name__)
+from shared.topics import COUNTRY_RISK, RAW_EVENTS, SCORER_COUNTRY_EVENTS
 
 
 def create_app(
@@ -103,43 +96,11 @@ def create_app(
     country_topic = raw_topic(SCORER_COUNTRY_EVENTS.name, SCORER_COUNTRY_EVENTS.partitions)
     risk_topic = raw_topic(COUNTRY_RISK.name)
 
-    def stories() -> Record | None:
-        if not clusterer.journal:
-            return None
-        record = Record(SCORER_STORIES.name, worker.encode(),
-                        batch_record(worker, clusterer.journal))
-        clusterer.journal.clear()
-        return record
-
-    async def stop_worker(exc: BaseException) -> None:
-        metrics.batch_failures.inc()
-        log.error("scorer: stopping the worker; the unacknowledged batch is read again when "
-                  "it starts: %r", exc)
-        await app.crash(exc)
-
-    @app.agent(raw_events, name="score_events")
-    async def score_events(stream: Any) -> Any:
-        """Score raw events in batches, acknowledging each once its output was delivered.
-
-        Yields once per batch, its outcomes in order: a yield per event would cost Faust's
-        reply and sink handling per event."""
-        acks = BatchAcks(stream.ack, stop_worker)
-
-        async def handle(events: list[Any]) -> list[ScoredEvent | DeadLetter]:
-            messages = [RawMessage(e.key, e.value, Origin(e.message.partition, e.message.offset))
-                        for e in events]
-            result = score_batch(messages, score, utc_now(), common.max_message_bytes, stories)
-            deliveries = [await publish(r.topic, r.key, r.value) for r in result.records]
-            acks.after(deliveries, events)
-            metrics.observe(result)
-            return result.outcomes
-
-        async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
-            try:
-                yield await retried(partial(handle, events), metrics.batch_retries)
-            except Exception as exc:  # retried already: stop, leaving the batch unacknowledged
-                await stop_worker(exc)
-                return
+    loop = ScoringLoop(
+        score=score, publish=publish, metrics=metrics, limit=common.max_message_bytes,
+        batch_size=settings.batch_size, batch_seconds=settings.batch_seconds, crash=app.crash,
+        stories=story_notes(clusterer, worker))
+    app.agent(raw_events, name="score_events")(loop.run)
 
     if settings.share_stories:
         follower = StoryFollower(common.kafka_bootstrap, worker, clusterer, metrics.stories_adopted,

@@ -1,13 +1,15 @@
-"""The scorer's hot path, compiled with mypyc when a build is present; plain Python otherwise.
+"""The scorer's hot path, compiled with mypyc when a build of these very sources is present;
+plain Python otherwise.
 
 mypyc turns these typed modules into C extensions, which score about 1.3x faster per event
-(``bench/scorer_throughput.py``); ``scripts/compile_scorer.py`` builds them in place and is part
-of ``make install``. The sources stay the truth: without a build they run as they are.
-
-Python imports an extension before a source file of the same name, so a build older than its
-sources would silently run old code. ``drop_stale_build`` runs when ``services.scorer`` is
-imported: a build whose recorded digest does not match the sources is deleted (and the sources
-run) — or, where it cannot be deleted, the import fails saying so.
+(``bench/scorer_throughput.py``); ``scripts/compile_scorer.py`` builds them (``make install``)
+into ``build/scorer-mypyc/<digest>/``, one directory per digest of the sources it was made from,
+marked complete last. The sources stay the truth, and importing never changes a file: when
+``services.scorer`` is imported, ``install_finder`` puts a finder first on ``sys.meta_path``
+that answers for the hot modules alone — from the build whose digest is that of the sources as
+they are now, or else from the sources (with a log line saying a build is stale). An extension
+left beside the sources (an in-place build of an older brisk) is never loaded either: Python's
+own finder would prefer it to the source, but it never gets to look for a hot module.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ from __future__ import annotations
 import hashlib
 import logging
 import sys
-from importlib.machinery import EXTENSION_SUFFIXES
+from collections.abc import Sequence
+from importlib.machinery import EXTENSION_SUFFIXES, ExtensionFileLoader, ModuleSpec
+from importlib.util import spec_from_file_location
 from pathlib import Path
+from types import ModuleType
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-# The shared runtime library of the group lands beside these modules: services/scorer/hot__mypyc*.
+# The shared runtime library of the group: services.scorer.hot__mypyc, beside the modules.
 GROUP = "services.scorer.hot"
-STAMP = "services/scorer/.mypyc-build"  # the digest of the sources the build was made from
+GROUP_LIBRARY = GROUP + "__mypyc"
+BUILDS = "build/scorer-mypyc"  # from the root: one directory per sources digest
+COMPLETE = "COMPLETE"  # in a build directory, written last: the digest it was built from
 # Everything one event passes through, from tokens to the ScoredEvent; not the loaders or Faust.
 HOT_MODULES = (
     "services/scorer/text.py",
@@ -32,6 +39,7 @@ HOT_MODULES = (
     "services/scorer/process.py",
     "services/scorer/features/reason.py",
     "services/scorer/features/text_features.py",
+    "services/scorer/features/source_weights.py",
     "services/scorer/features/source_features.py",
     "services/scorer/enrich/ngram_index.py",
     "services/scorer/enrich/country_names.py",
@@ -46,8 +54,13 @@ HOT_MODULES = (
 log = logging.getLogger(__name__)
 
 
+def module_name(module: str) -> str:
+    """``services/scorer/text.py`` → ``services.scorer.text``."""
+    return module.removesuffix(".py").replace("/", ".")
+
+
 def sources_digest(root: Path = ROOT) -> str:
-    """What a build was made from: the hot modules' bytes and the Python version."""
+    """What a build is made from: the hot modules' paths and bytes and the Python version."""
     digest = hashlib.sha256(sys.version.encode())
     for module in HOT_MODULES:
         digest.update(module.encode())
@@ -55,34 +68,103 @@ def sources_digest(root: Path = ROOT) -> str:
     return digest.hexdigest()
 
 
+def build_dir(digest: str, root: Path = ROOT) -> Path:
+    return root / BUILDS / digest
+
+
+def extension_file(directory: Path, name: str) -> Path | None:
+    """The extension of module ``name`` under ``directory`` (a package tree), if there is one."""
+    stem = directory / name.replace(".", "/")
+    return next((Path(f"{stem}{suffix}") for suffix in EXTENSION_SUFFIXES
+                 if Path(f"{stem}{suffix}").is_file()), None)
+
+
+def build_extensions(directory: Path) -> dict[str, Path] | None:
+    """Module name → extension file of the build in ``directory``, its runtime library
+    included; None unless the build is complete (marked, and no extension missing)."""
+    if not (directory / COMPLETE).is_file():
+        return None
+    names = [module_name(module) for module in HOT_MODULES] + [GROUP_LIBRARY]
+    found = {name: extension_file(directory, name) for name in names}
+    complete = {name: path for name, path in found.items() if path is not None}
+    return complete if len(complete) == len(names) else None
+
+
+def current_build(root: Path = ROOT) -> Path | None:
+    """The complete build made from the sources as they are now, if there is one."""
+    if not (root / BUILDS).is_dir():
+        return None
+    digest = sources_digest(root)
+    directory = build_dir(digest, root)
+    try:
+        marked = (directory / COMPLETE).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+    return directory if marked == digest and build_extensions(directory) is not None else None
+
+
+def other_builds(root: Path = ROOT) -> list[Path]:
+    """Build directories not made from the current sources (stale), in-progress ones aside."""
+    builds = root / BUILDS
+    current = current_build(root)
+    return sorted(path for path in builds.iterdir() if path.is_dir() and path != current
+                  and not path.name.startswith(".")) if builds.is_dir() else []
+
+
+def in_place_extensions(root: Path = ROOT) -> list[Path]:
+    """Extensions beside the sources, as older brisk versions built them (never loaded)."""
+    names = [module_name(module) for module in HOT_MODULES] + [GROUP_LIBRARY]
+    return [path for name in names if (path := extension_file(root, name)) is not None]
+
+
 def built_extensions(root: Path = ROOT) -> list[Path]:
-    """The extension files of a build that exist, the group's runtime library included."""
-    stems = [root / module.removesuffix(".py") for module in HOT_MODULES]
-    stems.append(root / (GROUP.replace(".", "/") + "__mypyc"))
-    return [Path(f"{stem}{suffix}") for stem in stems for suffix in EXTENSION_SUFFIXES
-            if Path(f"{stem}{suffix}").exists()]
+    """The extension files that run: those of the current build (none without one)."""
+    directory = current_build(root)
+    extensions = build_extensions(directory) if directory is not None else None
+    return sorted(extensions.values()) if extensions else []
 
 
 def build_is_current(root: Path = ROOT) -> bool:
-    stamp = root / STAMP
-    return stamp.exists() and stamp.read_text().strip() == sources_digest(root)
+    return current_build(root) is not None
 
 
-def remove_build(root: Path = ROOT) -> None:
-    for path in built_extensions(root):
-        path.unlink(missing_ok=True)  # another process starting at once may be removing it too
-    (root / STAMP).unlink(missing_ok=True)
+class HotModuleFinder:
+    """Finds the hot modules (a ``sys.meta_path`` finder): each from ``extensions`` when the
+    build is current, else from its source; declines every other module."""
+
+    def __init__(self, root: Path, extensions: dict[str, Path]) -> None:
+        self.sources = {module_name(module): root / module for module in HOT_MODULES}
+        self.extensions = extensions
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> ModuleSpec | None:
+        extension = self.extensions.get(fullname)
+        if extension is not None:
+            return spec_from_file_location(
+                fullname, extension, loader=ExtensionFileLoader(fullname, str(extension)))
+        source = self.sources.get(fullname)
+        return spec_from_file_location(fullname, source) if source is not None else None
 
 
-def drop_stale_build(root: Path = ROOT) -> bool:
-    """Delete a build that does not match the sources; True when one was deleted."""
-    if not built_extensions(root) or build_is_current(root):
-        return False
-    try:
-        remove_build(root)
-    except OSError as exc:
-        raise ImportError(f"the compiled scorer build in {root} is older than its sources and "
-                          f"cannot be removed ({exc}); run scripts/compile_scorer.py") from exc
-    log.warning("compiled scorer build was older than its sources: removed, running the sources"
-                " (make install compiles them again)")
-    return True
+def install_finder(root: Path = ROOT) -> HotModuleFinder:
+    """Put the hot-module finder first on ``sys.meta_path`` (replacing an earlier one); reads
+    the sources and the build directories, writes and deletes nothing."""
+    directory = current_build(root)
+    extensions = build_extensions(directory) if directory is not None else None
+    finder = HotModuleFinder(root, extensions or {})
+    sys.meta_path[:] = [f for f in sys.meta_path if not _is_hot_module_finder(f)]
+    sys.meta_path.insert(0, finder)
+    if directory is not None:
+        log.debug("compiled scorer: the hot path runs from %s", directory)
+    elif other_builds(root) or in_place_extensions(root):
+        log.warning("compiled scorer: no build matches the sources, which run as plain Python "
+                    "(slower); make install compiles them again")
+    else:
+        log.debug("compiled scorer: not built; the hot path runs as plain Python")
+    return finder
+
+
+def _is_hot_module_finder(finder: object) -> bool:
+    """By name, not class: this module may have been loaded again (its class is then new)."""
+    kind = type(finder)
+    return kind.__module__ == __name__ and kind.__qualname__ == HotModuleFinder.__qualname__

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from services.scorer.batch import COUNTRY_ITEMS_PER_RECORD, RawMessage, Record, score_batch
 from services.scorer.factory import build_scorer
 from services.scorer.lexicon import DEFAULT_LEXICON
@@ -73,3 +75,77 @@ def test_a_country_with_many_events_gets_several_bounded_records() -> None:
     shares = [CountryEvent.from_bytes(r.value) for r in result.records
               if r.topic == SCORER_COUNTRY_EVENTS.name and r.key == b"PAK"]
     assert [len(s.items) for s in shares] == [COUNTRY_ITEMS_PER_RECORD, 5]
+
+
+# What each kind of message becomes, in a batch of its own and mixed with the others.
+VALID = sample_raw(id="a1" * 16, title="Port workers strike at container terminal in Vietnam")
+ALSO_VALID = sample_raw(id="a2" * 16, title="Parliament passes new export licence rules")
+OVERSIZED = sample_raw(id="a3" * 16, summary="lengthy " * 1500)
+# The raw message of OVERSIZED fits; the ScoredEvent made from it (which carries more) does not.
+CASE_LIMIT = len(OVERSIZED.to_bytes()) + 100
+NOT_JSON = b"\xff\xfe this is no json"
+NOT_A_RAW_EVENT = b'{"schema_version": 1, "id": "short", "kind": "gossip"}'
+
+
+def raw(payload: RawEvent | bytes, offset: int) -> RawMessage:
+    value = payload.to_bytes() if isinstance(payload, RawEvent) else payload
+    return RawMessage(f"key-{offset}".encode(), value, Origin(2, offset))
+
+
+# (case, the batch, per message: its outcome's kind or dead-letter stage, records refused)
+BATCHES: list[tuple[str, list[RawEvent | bytes], list[str], int]] = [
+    ("valid", [VALID], ["scored"], 0),
+    ("malformed", [NOT_JSON, NOT_A_RAW_EVENT], ["decode", "decode"], 0),
+    ("oversized", [OVERSIZED], ["size_limit"], 1),
+    ("mixed", [VALID, NOT_JSON, OVERSIZED, NOT_A_RAW_EVENT, ALSO_VALID],
+     ["scored", "decode", "size_limit", "decode", "scored"], 1),
+    ("empty", [], [], 0),
+]
+
+
+def kind_of(outcome: ScoredEvent | DeadLetter) -> str:
+    if isinstance(outcome, ScoredEvent):
+        return "scored"
+    return "decode" if outcome.stage.startswith("decode_") else outcome.stage
+
+
+@pytest.mark.parametrize(("payloads", "kinds", "refused"), [c[1:] for c in BATCHES],
+                         ids=[c[0] for c in BATCHES])
+def test_each_message_becomes_a_scored_event_or_a_dead_letter_in_order(
+    payloads: list[RawEvent | bytes], kinds: list[str], refused: int,
+) -> None:
+    messages = [raw(p, n) for n, p in enumerate(payloads)]
+    result = score_batch(messages, score, NOW, CASE_LIMIT)
+    assert [kind_of(o) for o in result.outcomes] == kinds
+    assert result.oversized == refused and len(result.seconds) == len(messages)
+    # One record per message first, in order: a scored event keyed by its id, a dead letter by
+    # the message's key, carrying the raw bytes and where they were read.
+    per_message = result.records[:len(messages)]
+    for message, outcome, record in zip(messages, result.outcomes, per_message, strict=True):
+        if isinstance(outcome, ScoredEvent):
+            assert record == Record(SCORED_EVENTS.name, outcome.id.encode(), outcome.to_bytes())
+        else:
+            assert record == Record(DEAD_LETTER.name, message.key, outcome.to_bytes())
+            assert outcome.payload() == message.value
+            assert (outcome.partition, outcome.offset) == (2, message.origin.offset)
+    # Then the country records, of the scored events only: nothing else goes out.
+    scored = [o for o in result.outcomes if isinstance(o, ScoredEvent)]
+    rest = result.records[len(messages):]
+    assert all(r.topic == SCORER_COUNTRY_EVENTS.name for r in rest)
+    shared = {i.event_id for r in rest for i in CountryEvent.from_bytes(r.value).items}
+    assert shared == {o.id for o in scored if o.category != "none" and o.countries}
+    # A dead letter keeps a bounded head of the message: it fits any real limit, not this one.
+    assert all(len(r.value) <= CASE_LIMIT for r in result.records if r.topic != DEAD_LETTER.name)
+
+
+def test_a_batch_is_scored_at_the_time_it_is_given() -> None:
+    result = score_batch([raw(VALID, 0)], score, NOW, LIMIT)
+    [scored] = result.outcomes
+    assert isinstance(scored, ScoredEvent) and scored.scored_at == NOW
+
+
+def test_the_story_notes_go_out_after_the_batch_s_records() -> None:
+    notes = Record(SCORER_STORIES.name, b"worker-1", b'{"notes": []}')
+    result = score_batch([raw(VALID, 0), raw(NOT_JSON, 1)], score, NOW, LIMIT,
+                         stories=lambda: notes)
+    assert result.records[-1] == notes
