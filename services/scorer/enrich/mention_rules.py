@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from services.scorer.enrich.country_data import ContextWords
 from services.scorer.enrich.country_names import CountryMention
+from services.scorer.enrich.country_vocabulary import ACTOR_KINDS
 
 TIER_SANCTION_TARGET = 0
 TIER_LOCATION = 1
@@ -91,7 +92,7 @@ def tier(
         return TIER_LOCATION
     if before == "of" and before2 in words.place_of_nouns:
         return TIER_LOCATION
-    if mention.kind != "institution" and _place_noun_follows(j, lower, spans, words):
+    if mention.kind not in ACTOR_KINDS and _place_noun_follows(j, lower, spans, words):
         return TIER_LOCATION
     return TIER_OTHER
 

@@ -20,6 +20,7 @@ from services.scorer.enrich.country_names import (
     CountryScan,
     load_country_gazetteer,
 )
+from services.scorer.enrich.country_vocabulary import ACTOR_KINDS
 from services.scorer.enrich.mention_rules import comparison, continues_list, single_person, tier
 from services.scorer.enrich.ngram_index import char_spans
 from shared.schemas import Entity
@@ -31,7 +32,7 @@ GENERIC_TLDS = frozenset(
     " press world".split()
 )
 # Mentions a BRI name absorbs: "Malacca" in "Strait of Malacca", "Suez Canal Authority".
-_REPLACED_INSIDE_BRI = frozenset({"capital", "city", "region", "institution"})
+_REPLACED_INSIDE_BRI = frozenset({"capital", "city", "region", "institution", "leader", "group"})
 _NO_HINTS: frozenset[str] = frozenset()
 _EXTRA_NAMES = {"XKX": "Kosovo"}
 # How much of a summary is read. RSS descriptions (the Guardian's especially) run to 2,000 characters of
@@ -145,15 +146,15 @@ def _with_bri(scan: CountryScan, bri: BriGazetteer, entities: dict[str, Entity])
 def _subjects(
     mentions: list[CountryMention], scan: CountryScan, gazetteer: CountryGazetteer, slug_title: bool
 ) -> list[CountryMention]:
-    """Drop what does not make a country a subject: institutions in GDELT slugs (C3), single-person
-    demonyms (C2) and comparisons (C5)."""
+    """Drop what does not make a country a subject: institutions, persons and groups in GDELT slugs
+    (C3), single-person demonyms (C2) and comparisons (C5)."""
     words = gazetteer.context
     starts = {m.token_start for m in mentions}
     kept: list[CountryMention] = []
     previous: CountryMention | None = None
     previous_dropped = False
     for mention in mentions:
-        if slug_title and mention.kind == "institution":
+        if slug_title and mention.kind in ACTOR_KINDS:
             continue
         is_comparison = comparison(mention, scan.lower, words) or (
             previous_dropped and previous is not None and continues_list(previous, mention, scan.lower, words)
