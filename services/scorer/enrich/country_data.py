@@ -28,6 +28,7 @@ _SECTIONS = {
     "institutions",
     "subdivisions",
     "stop",
+    "possessive_exceptions",
     "blockers",
     "ambiguous",
     "lowercase_rules",
@@ -102,6 +103,7 @@ class CountryData:
     subdivision_suffixes: tuple[str, ...]
     strip_bracketed: bool
     stop: frozenset[str]
+    possessive_exceptions: frozenset[str]
     blockers: tuple[str, ...]
     ambiguous: dict[str, tuple[str, ...]]
     lowercase_rules: dict[str, LowercaseRule]
@@ -160,6 +162,7 @@ def parse_country_data(raw: Any, where: str) -> CountryData:
         subdivision_suffixes=tuple(_strings(sub.get("strip_suffixes", []), f"{where}: strip_suffixes")),
         strip_bracketed=bool(sub.get("strip_bracketed", False)),
         stop=_lower_set(raw["stop"], f"{where}: stop"),
+        possessive_exceptions=_lower_set(raw["possessive_exceptions"], f"{where}: possessive_exceptions"),
         blockers=tuple(_strings(raw["blockers"], f"{where}: blockers")),
         ambiguous=ambiguous,
         lowercase_rules={

@@ -22,6 +22,7 @@ from services.scorer.enrich.country_vocabulary import (
     Entry,
     MentionKind,
     build_entries,
+    possessive_rules,
 )
 from services.scorer.enrich.leader_data import load_leader_data
 from services.scorer.enrich.ngram_index import Match, NgramIndex, char_spans, tokenize
@@ -147,6 +148,6 @@ def load_country_gazetteer(
     return CountryGazetteer(
         exact=build_entries(data, lowercase=False, leaders=leaders),
         lowered=build_entries(data, lowercase=True),
-        rules=data.lowercase_rules,
+        rules=possessive_rules(data.lowercase_rules),
         context=data.context,
     )

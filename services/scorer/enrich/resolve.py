@@ -85,11 +85,12 @@ def resolve_countries(
     if summary:
         fields.append((_opening(summary), True, len(title) + 1))
     ranked: list[tuple[tuple[int, int, int, bool], CountryMention]] = []
+    persons: list[CountryMention] = []
     entities: dict[str, Entity] = {}
     for number, (text, case_sensitive, offset) in enumerate(fields):
         scan = gazetteer.scan(text, case_sensitive=case_sensitive, context=hints)
         mentions = _with_bri(scan, bri, entities)
-        kept = _subjects(mentions, scan, gazetteer, slug_title)
+        kept = _subjects(mentions, scan, gazetteer, slug_title, persons)
         spans = {m.token_start: m.token_end for m in mentions}
         for mention in kept:
             rank = tier(mention, text, scan.lower, spans, gazetteer.context)
@@ -102,6 +103,14 @@ def resolve_countries(
     if countries:
         country_entities = [country_entity(c) for c in countries]
         return CountryResolution(countries, False, mentions_in_order, [*entities.values(), *country_entities])
+    if persons and not action_geo_country and not summary:
+        # C2: a lone person's nationality is no subject, "use the event's location instead". A bare
+        # headline (Reddit, a slug without geocode) naming no place and no geocode leaves her country as
+        # the best reading of where a story about "a Saudi woman" happens. An RSS item's summary names
+        # the place when there is one; without it its countries stay [] (C3).
+        countries = list(dict.fromkeys(m.iso3 for m in persons))
+        country_entities = [country_entity(c) for c in countries]
+        return CountryResolution(countries, False, persons, [*entities.values(), *country_entities])
     fallback = action_geo_country or (outlet if _is_mention_source(source_kind) else None)
     if fallback:
         return CountryResolution([fallback], True, [], [*entities.values(), country_entity(fallback)])
@@ -144,10 +153,15 @@ def _with_bri(scan: CountryScan, bri: BriGazetteer, entities: dict[str, Entity])
 
 
 def _subjects(
-    mentions: list[CountryMention], scan: CountryScan, gazetteer: CountryGazetteer, slug_title: bool
+    mentions: list[CountryMention],
+    scan: CountryScan,
+    gazetteer: CountryGazetteer,
+    slug_title: bool,
+    persons: list[CountryMention],
 ) -> list[CountryMention]:
     """Drop what does not make a country a subject: institutions, persons and groups in GDELT slugs
-    (C3), single-person demonyms (C2) and comparisons (C5)."""
+    (C3), single-person demonyms (C2) and comparisons (C5). The single-person ones are appended to
+    ``persons``: the last resort for the event's location."""
     words = gazetteer.context
     starts = {m.token_start for m in mentions}
     kept: list[CountryMention] = []
@@ -160,7 +174,10 @@ def _subjects(
             previous_dropped and previous is not None and continues_list(previous, mention, scan.lower, words)
         )
         previous, previous_dropped = mention, is_comparison
-        if is_comparison or single_person(mention, scan.lower, starts, words):
+        if is_comparison:
+            continue
+        if single_person(mention, scan.lower, starts, words):
+            persons.append(mention)
             continue
         kept.append(mention)
     return kept
