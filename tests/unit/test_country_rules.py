@@ -127,3 +127,34 @@ def test_unreadable_leader_file_fails_with_the_path(tmp_path: Path) -> None:
     path.write_text("{", encoding="utf-8")
     with pytest.raises(GazetteerDataError, match="leaders.json"):
         load_leader_data(path)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Kenya pays its debts in US dollars", ["KEN"]),  # currency
+        ("Nigeria raises US$2 billion in bonds", ["NGA"]),
+        ("The US dollar climbs", ["USA"]),  # alone, the currency's country is the subject
+        ("Ethiopian dam nearly finished, Egyptian media report", ["ETH"]),  # attribution
+        ("Malaysia Airlines jet diverted to Vietnam", ["VNM"]),  # a company's nationality
+        ("Air India flight lands in Nepal after storm", ["NPL"]),
+        ("Yemen peace talks in Geneva collapse", ["YEM"]),  # venue of an unrelated meeting
+        ("Bomb in Geneva station", ["CHE"]),  # a place, not a venue
+    ],
+)
+def test_passing_mentions_are_dropped_beside_another_country(title: str, expected: list[str]) -> None:
+    assert headline(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("More troops died in Yemen than in Syria this year", ["YEM"]),
+        ("A desert the size of Texas is spreading in Mongolia", ["MNG"]),
+        ("Kazakhstan overtakes Qatar to become top exporter", ["KAZ"]),
+        ("Estonia is the Singapore of Europe, says minister", ["EST"]),
+        ("Kazakhstan overtakes Qatar in the league table", ["KAZ", "QAT"]),  # no ranking phrase
+    ],
+)
+def test_comparisons_name_no_subject(title: str, expected: list[str]) -> None:
+    assert headline(title) == expected

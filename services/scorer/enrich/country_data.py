@@ -49,6 +49,14 @@ _CONTEXT_LISTS = (
     "sanction_links",
     "list_links",
     "backer_words",
+    "comparison_heads",
+    "comparison_links",
+    "ranking_verbs",
+    "continent_words",
+    "currency_words",
+    "attribution_words",
+    "company_words",
+    "meeting_words",
 )
 _RULE_KEYS = {"needs_context", "context_prev", "never", "block_prev", "block_next"}
 
@@ -90,6 +98,14 @@ class ContextWords:
     sanction_links: frozenset[str]
     list_links: frozenset[str]
     backer_words: frozenset[str]
+    comparison_heads: frozenset[str]
+    comparison_links: frozenset[str]
+    ranking_verbs: frozenset[str]
+    continent_words: frozenset[str]
+    currency_words: frozenset[str]
+    attribution_words: frozenset[str]
+    company_words: frozenset[str]
+    meeting_words: frozenset[str]
 
 
 @dataclass(frozen=True)

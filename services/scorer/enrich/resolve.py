@@ -21,7 +21,8 @@ from services.scorer.enrich.country_names import (
     load_country_gazetteer,
 )
 from services.scorer.enrich.country_vocabulary import ACTOR_KINDS
-from services.scorer.enrich.mention_rules import comparison, continues_list, single_person, tier
+from services.scorer.enrich.incidental_rules import incidental
+from services.scorer.enrich.mention_rules import TIER_OTHER, comparison, continues_list, single_person, tier
 from services.scorer.enrich.ngram_index import char_spans
 from shared.schemas import Entity
 
@@ -86,17 +87,26 @@ def resolve_countries(
         fields.append((_opening(summary), True, len(title) + 1))
     ranked: list[tuple[tuple[int, int, int, bool], CountryMention]] = []
     persons: list[CountryMention] = []
+    passing: list[CountryMention] = []
+    passing_ranked: list[tuple[tuple[int, int, int, bool], CountryMention]] = []
     entities: dict[str, Entity] = {}
     for number, (text, case_sensitive, offset) in enumerate(fields):
         scan = gazetteer.scan(text, case_sensitive=case_sensitive, context=hints)
         mentions = _with_bri(scan, bri, entities)
-        kept = _subjects(mentions, scan, gazetteer, slug_title, persons)
+        kept = _subjects(mentions, scan, gazetteer, slug_title, persons, passing)
+        for mention in passing:
+            key = (number, TIER_OTHER, mention.token_start, True)
+            passing_ranked.append((key, _shifted(mention, offset)))
+        passing.clear()
         spans = {m.token_start: m.token_end for m in mentions}
         for mention in kept:
             rank = tier(mention, text, scan.lower, spans, gazetteer.context)
             # At one position a BRI site's location precedes a country named inside its name.
             key = (number, rank, mention.token_start, mention.kind != "entity")
-            ranked.append((key, mention._replace(start=mention.start + offset) if offset else mention))
+            ranked.append((key, _shifted(mention, offset)))
+    if not ranked:
+        # C5 drops passing mentions only beside another country: alone, "the dollar" is the subject.
+        ranked = passing_ranked
     ranked.sort(key=lambda pair: pair[0])
     mentions_in_order = [mention for _, mention in ranked]
     countries = list(dict.fromkeys(m.iso3 for m in mentions_in_order))
@@ -115,6 +125,11 @@ def resolve_countries(
     if fallback:
         return CountryResolution([fallback], True, [], [*entities.values(), country_entity(fallback)])
     return CountryResolution([], False, [], list(entities.values()))
+
+
+def _shifted(mention: CountryMention, offset: int) -> CountryMention:
+    """The mention with ``start`` counted in ``title + "\\n" + summary``."""
+    return mention._replace(start=mention.start + offset) if offset else mention
 
 
 def _opening(summary: str) -> str:
@@ -158,10 +173,12 @@ def _subjects(
     gazetteer: CountryGazetteer,
     slug_title: bool,
     persons: list[CountryMention],
+    passing: list[CountryMention],
 ) -> list[CountryMention]:
     """Drop what does not make a country a subject: institutions, persons and groups in GDELT slugs
-    (C3), single-person demonyms (C2) and comparisons (C5). The single-person ones are appended to
-    ``persons``: the last resort for the event's location."""
+    (C3), single-person demonyms (C2), comparisons and passing mentions (C5). The single-person ones
+    are appended to ``persons`` (the last resort for the event's location), the passing ones to
+    ``passing`` (kept when nothing else is)."""
     words = gazetteer.context
     starts = {m.token_start for m in mentions}
     kept: list[CountryMention] = []
@@ -178,6 +195,9 @@ def _subjects(
             continue
         if single_person(mention, scan.lower, starts, words):
             persons.append(mention)
+            continue
+        if incidental(mention, scan.text, scan.lower, words):
+            passing.append(mention)
             continue
         kept.append(mention)
     return kept
