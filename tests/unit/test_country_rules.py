@@ -158,3 +158,34 @@ def test_passing_mentions_are_dropped_beside_another_country(title: str, expecte
 )
 def test_comparisons_name_no_subject(title: str, expected: list[str]) -> None:
     assert headline(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Athens, Georgia police arrest two after campus shooting", ["USA"]),
+        ("Flooding closes roads in Alexandria, Va.", ["USA"]),
+        ("Moscow Idaho students mourn classmates", ["USA"]),
+        ("Athens taxi drivers strike again", ["GRC"]),
+        ("Greek minister speaks in Athens after Moscow visit", ["GRC", "RUS"]),
+    ],
+)
+def test_us_towns_sharing_a_foreign_citys_name(title: str, expected: list[str]) -> None:
+    assert headline(title) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "geo", "expected"),
+    [
+        ("Athens ga man charged over fraud scheme", "GRC", ["USA"]),
+        ("Paris texas school board votes on budget", "FRA", ["USA"]),
+        ("Athens tourism rebounds after crisis", "GRC", ["GRC"]),
+    ],
+)
+def test_us_towns_in_slugs(title: str, geo: str, expected: list[str]) -> None:
+    assert slug(title, geo=geo) == expected
+
+
+def test_a_foreign_city_shadowed_by_a_us_town_keeps_its_country() -> None:
+    assert headline("Art gallery raided in St. Petersburg, Russia") == ["RUS"]
+    assert headline("St. Petersburg gallery raided by police") == ["RUS"]

@@ -57,6 +57,8 @@ _CONTEXT_LISTS = (
     "attribution_words",
     "company_words",
     "meeting_words",
+    "us_town_names",
+    "us_state_abbreviations",
 )
 _RULE_KEYS = {"needs_context", "context_prev", "never", "block_prev", "block_next"}
 
@@ -106,6 +108,8 @@ class ContextWords:
     attribution_words: frozenset[str]
     company_words: frozenset[str]
     meeting_words: frozenset[str]
+    us_town_names: frozenset[str]
+    us_state_abbreviations: frozenset[str]
 
 
 @dataclass(frozen=True)

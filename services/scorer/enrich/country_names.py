@@ -26,6 +26,7 @@ from services.scorer.enrich.country_vocabulary import (
 )
 from services.scorer.enrich.leader_data import load_leader_data
 from services.scorer.enrich.ngram_index import Match, NgramIndex, char_spans, tokenize
+from services.scorer.enrich.us_towns import us_town_readings
 
 DEFAULT_COUNTRY_DATA = COUNTRY_ALIASES
 DEFAULT_LEADER_DATA = LEADERS
@@ -68,6 +69,9 @@ class CountryGazetteer:
         self._lowered = NgramIndex(lowered)
         self._rules = rules
         self.context = context
+        # First tokens of the US town names: most texts name none, and skip the town rule at once.
+        self._us_towns = frozenset(name.split(" ")[0] for name in context.us_town_names)
+        self._has_towns = bool(self._us_towns)
 
     def __len__(self) -> int:
         return len(self._exact)
@@ -99,6 +103,8 @@ class CountryGazetteer:
         for m, (start, end) in zip(kept, offsets, strict=True):
             chosen = _choose(m.value, places, named, context)
             mentions.append(CountryMention(chosen.iso3, text[start:end], start, chosen.kind, m.start, m.end))
+        if self._has_towns and not self._us_towns.isdisjoint(lower):
+            mentions = us_town_readings(mentions, [m.value for m in kept], lower, self.context, context)
         return CountryScan(text, tokens, lower, mentions)
 
     def _allowed(
