@@ -189,3 +189,17 @@ def test_us_towns_in_slugs(title: str, geo: str, expected: list[str]) -> None:
 def test_a_foreign_city_shadowed_by_a_us_town_keeps_its_country() -> None:
     assert headline("Art gallery raided in St. Petersburg, Russia") == ["RUS"]
     assert headline("St. Petersburg gallery raided by police") == ["RUS"]
+
+
+@pytest.mark.parametrize(
+    ("title", "url", "expected"),
+    [
+        ("Nea entash metaxy gallias kai italias", "https://news.example.gr/a", ["FRA", "ITA"]),
+        ("Izrael i makedonija potpisali sporazum", "https://vesti.example.rs/b", ["ISR", "MKD"]),
+        ("Pemerintah irak dan yordania bahas perbatasan", "https://berita.example.id/c", ["IRQ", "JOR"]),
+        ("Vstrecha s prezidentom gruzii proshla", "https://novosti.example.kz/d", ["GEO"]),
+        ("Pemerintah umumkan tarif listrik baru", "https://berita.example.id/e", ["IDN"]),  # ccTLD
+    ],
+)
+def test_transliterated_slugs_name_their_countries(title: str, url: str, expected: list[str]) -> None:
+    assert slug(title, url=url, source="gdelt2-mentions") == expected
