@@ -28,6 +28,7 @@ _SECTIONS = {
     "institutions",
     "subdivisions",
     "stop",
+    "possessive_exceptions",
     "blockers",
     "ambiguous",
     "lowercase_rules",
@@ -48,6 +49,16 @@ _CONTEXT_LISTS = (
     "sanction_links",
     "list_links",
     "backer_words",
+    "comparison_heads",
+    "comparison_links",
+    "ranking_verbs",
+    "continent_words",
+    "currency_words",
+    "attribution_words",
+    "company_words",
+    "meeting_words",
+    "us_town_names",
+    "us_state_abbreviations",
 )
 _RULE_KEYS = {"needs_context", "context_prev", "never", "block_prev", "block_next"}
 
@@ -89,6 +100,16 @@ class ContextWords:
     sanction_links: frozenset[str]
     list_links: frozenset[str]
     backer_words: frozenset[str]
+    comparison_heads: frozenset[str]
+    comparison_links: frozenset[str]
+    ranking_verbs: frozenset[str]
+    continent_words: frozenset[str]
+    currency_words: frozenset[str]
+    attribution_words: frozenset[str]
+    company_words: frozenset[str]
+    meeting_words: frozenset[str]
+    us_town_names: frozenset[str]
+    us_state_abbreviations: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -102,6 +123,7 @@ class CountryData:
     subdivision_suffixes: tuple[str, ...]
     strip_bracketed: bool
     stop: frozenset[str]
+    possessive_exceptions: frozenset[str]
     blockers: tuple[str, ...]
     ambiguous: dict[str, tuple[str, ...]]
     lowercase_rules: dict[str, LowercaseRule]
@@ -160,6 +182,7 @@ def parse_country_data(raw: Any, where: str) -> CountryData:
         subdivision_suffixes=tuple(_strings(sub.get("strip_suffixes", []), f"{where}: strip_suffixes")),
         strip_bracketed=bool(sub.get("strip_bracketed", False)),
         stop=_lower_set(raw["stop"], f"{where}: stop"),
+        possessive_exceptions=_lower_set(raw["possessive_exceptions"], f"{where}: possessive_exceptions"),
         blockers=tuple(_strings(raw["blockers"], f"{where}: blockers")),
         ambiguous=ambiguous,
         lowercase_rules={

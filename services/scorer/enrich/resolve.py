@@ -20,7 +20,9 @@ from services.scorer.enrich.country_names import (
     CountryScan,
     load_country_gazetteer,
 )
-from services.scorer.enrich.mention_rules import comparison, continues_list, single_person, tier
+from services.scorer.enrich.country_vocabulary import ACTOR_KINDS
+from services.scorer.enrich.incidental_rules import incidental
+from services.scorer.enrich.mention_rules import TIER_OTHER, comparison, continues_list, single_person, tier
 from services.scorer.enrich.ngram_index import char_spans
 from shared.schemas import Entity
 
@@ -31,7 +33,7 @@ GENERIC_TLDS = frozenset(
     " press world".split()
 )
 # Mentions a BRI name absorbs: "Malacca" in "Strait of Malacca", "Suez Canal Authority".
-_REPLACED_INSIDE_BRI = frozenset({"capital", "city", "region", "institution"})
+_REPLACED_INSIDE_BRI = frozenset({"capital", "city", "region", "institution", "leader", "group"})
 _NO_HINTS: frozenset[str] = frozenset()
 _EXTRA_NAMES = {"XKX": "Kosovo"}
 # How much of a summary is read. RSS descriptions (the Guardian's especially) run to 2,000 characters of
@@ -84,27 +86,50 @@ def resolve_countries(
     if summary:
         fields.append((_opening(summary), True, len(title) + 1))
     ranked: list[tuple[tuple[int, int, int, bool], CountryMention]] = []
+    persons: list[CountryMention] = []
+    passing: list[CountryMention] = []
+    passing_ranked: list[tuple[tuple[int, int, int, bool], CountryMention]] = []
     entities: dict[str, Entity] = {}
     for number, (text, case_sensitive, offset) in enumerate(fields):
         scan = gazetteer.scan(text, case_sensitive=case_sensitive, context=hints)
         mentions = _with_bri(scan, bri, entities)
-        kept = _subjects(mentions, scan, gazetteer, slug_title)
+        kept = _subjects(mentions, scan, gazetteer, slug_title, persons, passing)
+        for mention in passing:
+            key = (number, TIER_OTHER, mention.token_start, True)
+            passing_ranked.append((key, _shifted(mention, offset)))
+        passing.clear()
         spans = {m.token_start: m.token_end for m in mentions}
         for mention in kept:
             rank = tier(mention, text, scan.lower, spans, gazetteer.context)
             # At one position a BRI site's location precedes a country named inside its name.
             key = (number, rank, mention.token_start, mention.kind != "entity")
-            ranked.append((key, mention._replace(start=mention.start + offset) if offset else mention))
+            ranked.append((key, _shifted(mention, offset)))
+    if not ranked:
+        # C5 drops passing mentions only beside another country: alone, "the dollar" is the subject.
+        ranked = passing_ranked
     ranked.sort(key=lambda pair: pair[0])
     mentions_in_order = [mention for _, mention in ranked]
     countries = list(dict.fromkeys(m.iso3 for m in mentions_in_order))
     if countries:
         country_entities = [country_entity(c) for c in countries]
         return CountryResolution(countries, False, mentions_in_order, [*entities.values(), *country_entities])
+    if persons and not action_geo_country and not summary:
+        # C2: a lone person's nationality is no subject, "use the event's location instead". A bare
+        # headline (Reddit, a slug without geocode) naming no place and no geocode leaves her country as
+        # the best reading of where a story about "a Saudi woman" happens. An RSS item's summary names
+        # the place when there is one; without it its countries stay [] (C3).
+        countries = list(dict.fromkeys(m.iso3 for m in persons))
+        country_entities = [country_entity(c) for c in countries]
+        return CountryResolution(countries, False, persons, [*entities.values(), *country_entities])
     fallback = action_geo_country or (outlet if _is_mention_source(source_kind) else None)
     if fallback:
         return CountryResolution([fallback], True, [], [*entities.values(), country_entity(fallback)])
     return CountryResolution([], False, [], list(entities.values()))
+
+
+def _shifted(mention: CountryMention, offset: int) -> CountryMention:
+    """The mention with ``start`` counted in ``title + "\\n" + summary``."""
+    return mention._replace(start=mention.start + offset) if offset else mention
 
 
 def _opening(summary: str) -> str:
@@ -143,23 +168,36 @@ def _with_bri(scan: CountryScan, bri: BriGazetteer, entities: dict[str, Entity])
 
 
 def _subjects(
-    mentions: list[CountryMention], scan: CountryScan, gazetteer: CountryGazetteer, slug_title: bool
+    mentions: list[CountryMention],
+    scan: CountryScan,
+    gazetteer: CountryGazetteer,
+    slug_title: bool,
+    persons: list[CountryMention],
+    passing: list[CountryMention],
 ) -> list[CountryMention]:
-    """Drop what does not make a country a subject: institutions in GDELT slugs (C3), single-person
-    demonyms (C2) and comparisons (C5)."""
+    """Drop what does not make a country a subject: institutions, persons and groups in GDELT slugs
+    (C3), single-person demonyms (C2), comparisons and passing mentions (C5). The single-person ones
+    are appended to ``persons`` (the last resort for the event's location), the passing ones to
+    ``passing`` (kept when nothing else is)."""
     words = gazetteer.context
     starts = {m.token_start for m in mentions}
     kept: list[CountryMention] = []
     previous: CountryMention | None = None
     previous_dropped = False
     for mention in mentions:
-        if slug_title and mention.kind == "institution":
+        if slug_title and mention.kind in ACTOR_KINDS:
             continue
         is_comparison = comparison(mention, scan.lower, words) or (
             previous_dropped and previous is not None and continues_list(previous, mention, scan.lower, words)
         )
         previous, previous_dropped = mention, is_comparison
-        if is_comparison or single_person(mention, scan.lower, starts, words):
+        if is_comparison:
+            continue
+        if single_person(mention, scan.lower, starts, words):
+            persons.append(mention)
+            continue
+        if incidental(mention, scan.text, scan.lower, words):
+            passing.append(mention)
             continue
         kept.append(mention)
     return kept
