@@ -4,6 +4,18 @@ loaded from ``data/lexicon.json`` and validated at start-up.
 Matching is by token phrase, greedy and longest-first, so "trade war" (regulatory) is not also
 "war" (political) and "hunger strike" (unrest) is not a labour strike. A phrase may belong to a
 feature and a modifier at once ("threatens" is a political signal and lowers severity).
+
+Two kinds of modifier: *counter-evidence* (``weight`` < 0: sports, cooperation, ordinary crime)
+lowers the evidence that a category is at stake; a *severity* modifier (``notches``: hedges,
+threats, scale, casualties, follow-ups) moves the severity level of a category already detected
+by guideline notches and never removes it (scoring.py).
+
+A phrase of an ambiguous word may carry a *context* (data, not code): the word counts for its
+owner only with a required neighbour (any of ``requires``) and without a forbidden one (any of
+``forbids``) within ``before`` tokens before it and ``after`` tokens after it; ``clause`` names
+the guideline clause the sense rule comes from. ``#number`` as a neighbour means a numeral of
+2 or more; ``@name`` means every word of the lexicon's ``word_sets[name]``. One context object
+may cover several phrases (``phrases``) that share a sense rule.
 """
 
 from __future__ import annotations
@@ -11,7 +23,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from services.scorer.data_files import LEXICON
 from services.scorer.text import tokens
@@ -19,14 +31,29 @@ from shared.schemas import RISK_CATEGORIES, RiskCategory
 
 DEFAULT_LEXICON = LEXICON
 CATEGORIES = RISK_CATEGORIES
+NUMBER = "#number"  # a neighbour class: a digit token of 2 or more
+MAX_NOTCHES = 2
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an ambiguous phrase has the owner's sense (see the module docstring)."""
+
+    before: int
+    after: int
+    requires: frozenset[str]
+    forbids: frozenset[str]
+    clause: str
 
 
 @dataclass(frozen=True)
 class Owner:
     kind: Literal["feature", "modifier", "neutral"]
     id: str
-    weight: float
+    weight: float  # a feature's points; a counter-evidence modifier's (negative) points
     categories: tuple[RiskCategory, ...]
+    notches: int = 0  # a severity modifier's level shift
+    context: Context | None = None
 
 
 class Match(NamedTuple):
@@ -70,9 +97,7 @@ class Lexicon:
     index: PhraseIndex
     negations: PhraseIndex
     negation_window: int
-    negation_factor: float
     summary_factor: float
-    private_actors: frozenset[str]
 
 
 def _index(entries: dict[tuple[str, ...], list[Owner]]) -> PhraseIndex:
@@ -91,10 +116,82 @@ def _phrase(text: str, where: str) -> tuple[str, ...]:
     return phrase
 
 
+WordSets = dict[str, list[str]]
+
+
+def _neighbours(words: Any, sets: WordSets, where: str) -> frozenset[str]:
+    if not isinstance(words, list):
+        raise ValueError(f"{where}: neighbours must be a list of words")
+    found: set[str] = set()
+    for word in words:
+        if word == NUMBER:
+            found.add(NUMBER)
+            continue
+        if str(word).startswith("@"):
+            if str(word)[1:] not in sets:
+                raise ValueError(f"{where}: unknown word set {word!r}")
+            found |= _neighbours(sets[str(word)[1:]], sets, f"{where} {word}")
+            continue
+        toks = tokens(str(word))
+        if len(toks) != 1:
+            raise ValueError(f"{where}: neighbour {word!r} must be one word")
+        found.add(toks[0])
+    return frozenset(found)
+
+
+def _context(spec: dict[str, Any], sets: WordSets, where: str) -> Context:
+    unknown = set(spec) - {"phrase", "phrases", "requires", "forbids", "window", "before", "after", "clause"}
+    if unknown:
+        raise ValueError(f"{where}: unknown context keys {sorted(unknown)}")
+    if not str(spec.get("clause", "")).strip():
+        raise ValueError(f"{where}: a context must name its guideline clause")
+    window = int(spec.get("window", 3))
+    before, after = int(spec.get("before", window)), int(spec.get("after", window))
+    if before < 0 or after < 0 or before + after == 0:
+        raise ValueError(f"{where}: context window must be positive")
+    requires = _neighbours(spec.get("requires", []), sets, where)
+    forbids = _neighbours(spec.get("forbids", []), sets, where)
+    if not requires and not forbids:
+        raise ValueError(f"{where}: a context needs requires or forbids")
+    return Context(before, after, requires, forbids, str(spec["clause"]))
+
+
+def _add_phrases(entries: dict[tuple[str, ...], list[Owner]], owner: Owner,
+                 phrases: list[Any], sets: WordSets) -> None:
+    for item in phrases:
+        if isinstance(item, str):
+            entries.setdefault(_phrase(item, owner.id), []).append(owner)
+            continue
+        if not isinstance(item, dict) or ("phrase" in item) == ("phrases" in item):
+            raise ValueError(f"{owner.id}: a phrase is a string or an object with 'phrase' or"
+                             " 'phrases'")
+        texts = [item["phrase"]] if "phrase" in item else item["phrases"]
+        where = f"{owner.id} {texts[0]!r}"
+        sensed = Owner(owner.kind, owner.id, owner.weight, owner.categories, owner.notches,
+                       _context(item, sets, where))
+        for text in texts:
+            entries.setdefault(_phrase(str(text), owner.id), []).append(sensed)
+
+
+def _modifier(spec: dict[str, Any]) -> Owner:
+    bad = set(spec["categories"]) - set(CATEGORIES)
+    if bad:
+        raise ValueError(f"modifier {spec['id']}: unknown categories {sorted(bad)}")
+    if ("weight" in spec) == ("notches" in spec):
+        raise ValueError(f"modifier {spec['id']}: give either weight (counter-evidence) or notches")
+    weight, notches = float(spec.get("weight", 0.0)), int(spec.get("notches", 0))
+    if "weight" in spec and weight >= 0:
+        raise ValueError(f"modifier {spec['id']}: counter-evidence weight must be negative")
+    if "notches" in spec and not 0 < abs(notches) <= MAX_NOTCHES:
+        raise ValueError(f"modifier {spec['id']}: notches must be ±1..{MAX_NOTCHES}")
+    return Owner("modifier", spec["id"], weight, tuple(spec["categories"]), notches)
+
+
 def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     """Load and validate; a malformed lexicon fails at start-up, never mid-stream."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     entries: dict[tuple[str, ...], list[Owner]] = {}
+    sets: WordSets = raw.get("word_sets", {})
     seen: set[str] = set()
     for spec in raw["features"]:
         if spec["category"] not in CATEGORIES:
@@ -103,15 +200,12 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
             raise ValueError(f"feature {spec['id']} defined twice")
         seen.add(spec["id"])
         owner = Owner("feature", spec["id"], float(spec["weight"]), (spec["category"],))
-        for text in spec["phrases"]:
-            entries.setdefault(_phrase(text, spec["id"]), []).append(owner)
+        _add_phrases(entries, owner, spec["phrases"], sets)
     for spec in raw["modifiers"]:
-        bad = set(spec["categories"]) - set(CATEGORIES)
-        if bad:
-            raise ValueError(f"modifier {spec['id']}: unknown categories {sorted(bad)}")
-        owner = Owner("modifier", spec["id"], float(spec["weight"]), tuple(spec["categories"]))
-        for text in spec["phrases"]:
-            entries.setdefault(_phrase(text, spec["id"]), []).append(owner)
+        if spec["id"] in seen:
+            raise ValueError(f"modifier {spec['id']} defined twice")
+        seen.add(spec["id"])
+        _add_phrases(entries, _modifier(spec), spec["phrases"], sets)
     # Neutral phrases only consume their words: "State of the Union" is no trade union, "Ban
     # Ki-moon" no ban, "heart attack" no attack.
     neutral = Owner("neutral", "neutral", 0.0, ())
@@ -120,14 +214,18 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     negation = Owner("modifier", "negation", 0.0, ())
     negations = {_phrase(text, "negations"): [negation] for text in raw["negations"]}
     levels = raw["severity_levels"]
+    low, medium, high = float(levels["low"]), float(levels["medium"]), float(levels["high"])
+    if not 0 < low < medium < high < 100:
+        raise ValueError("severity_levels must rise: 0 < low < medium < high < 100")
+    if float(raw["category_threshold"]) != low:
+        raise ValueError("category_threshold must equal severity_levels.low: a detected risk is"
+                         " at least low")
     return Lexicon(
         version=str(raw["version"]),
         category_threshold=float(raw["category_threshold"]),
-        levels=(float(levels["low"]), float(levels["medium"]), float(levels["high"])),
+        levels=(low, medium, high),
         index=_index(entries),
         negations=_index(negations),
         negation_window=int(raw["negation_window"]),
-        negation_factor=float(raw["negation_factor"]),
         summary_factor=float(raw["summary_factor"]),
-        private_actors=frozenset(tokens(" ".join(raw["private_actors"]))),
     )
