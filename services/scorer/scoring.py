@@ -139,8 +139,9 @@ def notch_reasons(evidence: list[Reason], notches: list[Notch], lexicon: Lexicon
         # Above 100 a raising notch adds nothing, a lowering one counts from the real total.
         delta = round(new - (score if notch.notches > 0 else total), 2)
         totals[notch.category] = total + delta
-        reasons.append(Reason(notch.category, f"modifier:{notch.modifier}", delta,
-                              notch.evidence))
+        if delta:
+            reasons.append(Reason(notch.category, f"modifier:{notch.modifier}", delta,
+                                  notch.evidence))
     return reasons
 
 

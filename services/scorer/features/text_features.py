@@ -49,7 +49,7 @@ def _neighbour_in(near: list[str], words_: frozenset[str]) -> bool:
     for token in near:
         if token in words_:
             return True
-        if token.isdigit() and NUMBER in words_ and int(token) >= 2:
+        if NUMBER in words_ and token.isdigit() and (int(token) >= 2 or len(token) == 3):
             return True
     return False
 
