@@ -98,6 +98,9 @@ class Lexicon:
     negations: PhraseIndex
     negation_window: int
     summary_factor: float
+    # Where a negated feature lowers severity a notch: de-escalation inside a conflict or a
+    # disruption is a lower risk, but lifting a sanction or a ban is itself a rule change (T2).
+    de_escalation_categories: frozenset[RiskCategory]
 
 
 def _index(entries: dict[tuple[str, ...], list[Owner]]) -> PhraseIndex:
@@ -228,4 +231,13 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
         negations=_index(negations),
         negation_window=int(raw["negation_window"]),
         summary_factor=float(raw["summary_factor"]),
+        de_escalation_categories=_categories(raw.get("de_escalation_categories", CATEGORIES),
+                                             "de_escalation_categories"),
     )
+
+
+def _categories(names: Any, where: str) -> frozenset[RiskCategory]:
+    bad = set(names) - set(CATEGORIES)
+    if bad:
+        raise ValueError(f"{where}: unknown categories {sorted(bad)}")
+    return frozenset(c for c in CATEGORIES if c in names)

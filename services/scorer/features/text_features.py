@@ -105,8 +105,9 @@ def event_text_features(title: str, summary: str, lexicon: Lexicon) -> TextEvide
                       in extra.modifiers.items() if modifier_id not in found.modifiers]
     present = {reason.category for reason in reasons}
     notches = [Notch(r.category, DE_ESCALATION, -1, r.evidence) for r in reasons
-               if r.feature.endswith(DE_ESCALATION) or r.feature.endswith(
-                   f"{DE_ESCALATION}:summary")]
+               if r.category in lexicon.de_escalation_categories
+               and (r.feature.endswith(DE_ESCALATION) or r.feature.endswith(
+                   f"{DE_ESCALATION}:summary"))]
     for owner, evidence, factor in modifiers:
         for category in owner.categories:
             if category not in present:
