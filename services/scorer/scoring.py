@@ -91,6 +91,9 @@ def combine(explanations: list[Reason], notches: list[Notch] | None = None,
 # (0-low → 0-1, low-medium → 1-2, medium-high → 2-3, high-100 → 3-4). A notch adds or removes one
 # level and keeps the score's place inside its band, so "threatens a strike" sits one level below
 # "strike" and the order among threats is kept; the result never leaves [low, 100].
+TOP_PLACE = 3.99
+
+
 def _bounds(levels: tuple[float, float, float]) -> tuple[float, float, float, float, float]:
     low, medium, high = levels
     return (0.0, low, medium, high, 100.0)
@@ -116,7 +119,8 @@ def score_at(place: float, levels: tuple[float, float, float]) -> float:
 
 def shifted(score: float, notches: int, levels: tuple[float, float, float]) -> float:
     """``score`` moved by ``notches`` levels, kept within [low, 100]."""
-    place = min(4.0, max(1.0, position(score, levels) + notches))
+    # 100 is the top of level 3, not a level of its own: one notch down from it is level 2.
+    place = min(4.0, max(1.0, min(TOP_PLACE, position(score, levels)) + notches))
     return round(score_at(place, levels), 2)
 
 
