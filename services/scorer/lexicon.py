@@ -16,6 +16,13 @@ owner only with a required neighbour (any of ``requires``) and without a forbidd
 the guideline clause the sense rule comes from. ``#number`` as a neighbour means a numeral of
 2 or more; ``@name`` means every word of the lexicon's ``word_sets[name]``. One context object
 may cover several phrases (``phrases``) that share a sense rule.
+
+``@country_words`` is a word set the loader builds, not one the lexicon lists: every one-word
+country name (pycountry, and the aliases of ``country_aliases.json``), the significant words of
+longer names ("korea", "arabia"), the demonyms, and the one-word state
+institutions and leaders of ``country_aliases.json`` ("kremlin", "pentagon", "putin"). Sense
+rules use it for words that are a political risk only between states: "Iran threatens", not
+"climate change threatens".
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-from services.scorer.data_files import LEXICON
+import pycountry
+
+from services.scorer.data_files import COUNTRY_ALIASES, LEXICON
 from services.scorer.text import tokens
 from shared.schemas import RISK_CATEGORIES, RiskCategory
 
@@ -120,6 +129,36 @@ def _phrase(text: str, where: str) -> tuple[str, ...]:
 
 
 WordSets = dict[str, list[str]]
+COUNTRY_WORDS = "country_words"
+# Words of country names and institutions that name no country alone.
+_GENERIC_NAME_WORDS = frozenset(tokens(
+    "north south east west northern southern eastern western new united state states kingdom"
+    " republic of the and island islands democratic people federation federal central saint st"
+    " great arab emirates city holy see islamic plurinational bolivarian union territory"
+    " territories province minor outlying sar special administrative region"
+    # Words of small territories' names that are everyday words, and sports leagues.
+    " man cook heard mcdonald martin coast cape dr el jan authority mainland christmas cocos"
+    " keeling isle virgin occupied ocean part sandwich san sao tome pierre vincent lucia helena"
+    " nam pole solomon sierra mayen reunion nba nfl"))
+
+
+def country_words(aliases_path: Path = COUNTRY_ALIASES) -> list[str]:
+    """The ``@country_words`` set (module docstring): names, demonyms, institutions, leaders."""
+    raw = json.loads(aliases_path.read_text(encoding="utf-8"))
+    names: list[str] = []
+    for country in pycountry.countries:
+        names += [str(getattr(country, key)).split(",")[0]
+                  for key in ("name", "common_name") if hasattr(country, key)]
+    names += [name for group in raw["aliases"].values() for name in group]
+    demonyms = [name for group in raw["demonyms"].values() for name in group]
+    found: set[str] = set()
+    for name in names + demonyms:  # stemmed like the text: "Kenyans" meets "kenyan"
+        toks = tokens(name)
+        found |= {t for t in toks if len(t) > 1 and (len(toks) == 1 or t not in _GENERIC_NAME_WORDS)}
+    for group in raw["institutions"].values():
+        found |= {toks[0] for toks in map(tokens, group)
+                  if len(toks) == 1 and toks[0] not in _GENERIC_NAME_WORDS}
+    return sorted(found)
 
 
 def _neighbours(words: Any, sets: WordSets, where: str) -> frozenset[str]:
@@ -194,7 +233,11 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     """Load and validate; a malformed lexicon fails at start-up, never mid-stream."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     entries: dict[tuple[str, ...], list[Owner]] = {}
-    sets: WordSets = raw.get("word_sets", {})
+    sets: WordSets = dict(raw.get("word_sets", {}))
+    if COUNTRY_WORDS in sets:
+        raise ValueError(f"word_sets: {COUNTRY_WORDS!r} is built by the loader, not listed")
+    if f"@{COUNTRY_WORDS}" in path.read_text(encoding="utf-8"):
+        sets[COUNTRY_WORDS] = country_words()
     seen: set[str] = set()
     for spec in raw["features"]:
         if spec["category"] not in CATEGORIES:

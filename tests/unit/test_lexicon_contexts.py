@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from services.scorer.features.source_features import SourceWeights
-from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
+from services.scorer.lexicon import DEFAULT_LEXICON, country_words, load_lexicon
 from services.scorer.scoring import Enrichment, ScoringEngine, severity_level
 from shared.schemas import ScoredEvent
 from tests.strategies import sample_raw
@@ -60,6 +60,11 @@ def features(event: ScoredEvent) -> set[str]:
         ("Foreign ministry accuses neighbour of meddling in its election", "political",
          "diplomatic_friction"),
         ("Navy sends aircraft carrier to disputed waters", "political", "military_presence"),
+        # Severity 1: threats between states or armed groups (the state from @country_words).
+        ("Ruritania threatens to close its airspace to Freedonian jets", "political",
+         "tensions_and_threats"),
+        ("Moldovan premier threatens retaliation over gas cut-off", "political",
+         "tensions_and_threats"),
         # Severity 3: fatalities given as numbers, without a conflict verb.
         ("Gunfire at a checkpoint leaves 14 dead", "political", "mass_casualties"),
         ("At least 23 killed as violence spreads through the market town", "political",
@@ -90,6 +95,9 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         ("Minister opens new railway line to the coast", "transport_disruption"),  # T8
         ("Tsunami warning lifted after offshore tremor", "tensions_and_threats"),
         ("Protesters storm the regional assembly building", "natural_disaster"),
+        # A trend or a policy that threatens something is no threat between states.
+        ("Rising sea levels threaten coastal vineyards, study finds", "tensions_and_threats"),
+        ("Budget cuts to museums threaten rare fossil collections", "tensions_and_threats"),
     ],
 )
 def test_an_ambiguous_word_out_of_its_sense_does_not_fire(title: str, absent: str) -> None:
@@ -136,6 +144,21 @@ def test_a_hedge_lowers_the_level_by_a_notch_and_keeps_the_category(
 )
 def test_severity_follows_the_guideline_calibration(title: str, expected: int) -> None:
     assert level(score(title)) == expected
+
+
+def test_country_words_are_built_from_the_country_data_without_everyday_words() -> None:
+    built = set(country_words())
+    assert {"iran", "korea", "saudi", "kenyan", "kremlin", "us"} <= built
+    assert not {"man", "united", "north", "white", "house", "nba", "republic"} & built
+
+
+def test_country_words_cannot_be_listed_by_hand(tmp_path: Path) -> None:
+    data = json.loads(DEFAULT_LEXICON.read_text())
+    data["word_sets"]["country_words"] = ["ruritania"]
+    bad = tmp_path / "lexicon.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="built by the loader"):
+        load_lexicon(bad)
 
 
 def test_a_modifier_never_turns_a_detected_risk_into_none() -> None:
