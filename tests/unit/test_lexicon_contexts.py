@@ -65,6 +65,12 @@ def features(event: ScoredEvent) -> set[str]:
          "tensions_and_threats"),
         ("Moldovan premier threatens retaliation over gas cut-off", "political",
          "tensions_and_threats"),
+        # T9: a collision on commercial transport, its verb after a long subject.
+        ("Night ferry carrying hundreds of holidaymakers rams fishing boat", "supply_chain",
+         "transport_disruption"),
+        # Political: government collapse.
+        ("Cabinet resigns after week of mass protests in the capital", "political",
+         "governance_crisis"),
         # Severity 3: fatalities given as numbers, without a conflict verb.
         ("Gunfire at a checkpoint leaves 14 dead", "political", "mass_casualties"),
         ("At least 23 killed as violence spreads through the market town", "political",
@@ -95,6 +101,11 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         ("Minister opens new railway line to the coast", "transport_disruption"),  # T8
         ("Tsunami warning lifted after offshore tremor", "tensions_and_threats"),
         ("Protesters storm the regional assembly building", "natural_disaster"),
+        # T4: an official's resignation is an appointment matter; "dies at 88" an obituary;
+        # a food revolution a figure of speech.
+        ("Head of the national film archive resigns", "governance_crisis"),
+        ("Celebrated novelist dies at 88", "mass_casualties"),
+        ("Plant-based cheese may be the next food revolution", "coup_and_instability"),
         # A trend or a policy that threatens something is no threat between states.
         ("Rising sea levels threaten coastal vineyards, study finds", "tensions_and_threats"),
         ("Budget cuts to museums threaten rare fossil collections", "tensions_and_threats"),
