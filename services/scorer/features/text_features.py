@@ -65,10 +65,13 @@ def in_sense(context: Context, toks: list[str], start: int, end: int) -> bool:
 def _hits(text: str, lexicon: Lexicon) -> _Hits:
     raw = words(text)
     toks = stems(raw)
-    negation_ends = [m.end for m in lexicon.negations.matches(toks)]
     features: dict[str, Reason] = {}
     modifiers: dict[str, tuple[Owner, str]] = {}
-    for match in lexicon.index.matches(toks):
+    found = lexicon.index.matches(toks)
+    if not found:  # most texts: no negation scan needed
+        return _Hits(features, modifiers)
+    negation_ends = [m.end for m in lexicon.negations.matches(toks)]
+    for match in found:
         evidence = ""
         for owner in match.owners:
             if owner.kind == "neutral" or owner.id in features or owner.id in modifiers:
