@@ -4,7 +4,9 @@
   label's ``primary``), with per-class precision and recall;
 - countries: micro precision/recall/F1 over (item, country) pairs — all items, and without the
   items whose label countries came from GDELT's geocoder (``countries_from_geo``);
-- severity: mean absolute error between the predicted level (0-3) and the label's severity.
+- severity: mean absolute error between the predicted level (0-3) and the label's severity, and
+  their Spearman rank correlation over all items (ties take their average rank);
+- per source group (gdelt1, reddit, rss…): macro-F1 and the number of items.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ class Pair:
     from_geo: bool
     level: int
     label_level: int
+    source: str = ""
+
+
+# Feed names → the groups the held-out set is judged by: Guardian and Reuters are both RSS.
+SOURCE_GROUPS = {"guardian": "rss", "reuters": "rss", "reddit-worldnews": "reddit"}
+
+
+def source_group(source: str) -> str:
+    return SOURCE_GROUPS.get(source, source or "unknown")
 
 
 def _f1(p: float, r: float) -> float:
@@ -62,6 +73,46 @@ def severity_mae(pairs: list[Pair]) -> float:
     return sum(abs(p.level - p.label_level) for p in pairs) / len(pairs) if pairs else 0.0
 
 
+def average_ranks(values: list[float]) -> list[float]:
+    """1-based ranks; tied values share the mean of the ranks they span."""
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    start = 0
+    while start < len(order):
+        end = start
+        while end + 1 < len(order) and values[order[end + 1]] == values[order[start]]:
+            end += 1
+        for position in range(start, end + 1):
+            ranks[order[position]] = (start + end) / 2 + 1
+        start = end + 1
+    return ranks
+
+
+def spearman(xs: list[float], ys: list[float]) -> float:
+    """Spearman's rho: Pearson's correlation of the average ranks (exact with ties); 0.0 when
+    either side is constant or there are fewer than two pairs."""
+    if len(xs) != len(ys):
+        raise ValueError("spearman needs pairs")
+    if len(xs) < 2:
+        return 0.0
+    rx, ry = average_ranks(xs), average_ranks(ys)
+    mean = (len(xs) + 1) / 2
+    covariance = sum((a - mean) * (b - mean) for a, b in zip(rx, ry, strict=True))
+    spread = (sum((a - mean) ** 2 for a in rx) * sum((b - mean) ** 2 for b in ry)) ** 0.5
+    return covariance / spread if spread else 0.0
+
+
+def severity_spearman(pairs: list[Pair]) -> float:
+    return spearman([float(p.level) for p in pairs], [float(p.label_level) for p in pairs])
+
+
+def by_source(pairs: list[Pair]) -> dict[str, list[Pair]]:
+    groups: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        groups.setdefault(source_group(pair.source), []).append(pair)
+    return dict(sorted(groups.items()))
+
+
 def confusion(pairs: list[Pair]) -> Counter[tuple[str, str]]:
     return Counter((p.label_category, p.category) for p in pairs)
 
@@ -78,6 +129,11 @@ def report(pairs: list[Pair]) -> str:
                  f"precision {p:.3f}  recall {r:.3f}  F1 {f:.3f}")
     lines.append(f"severity level MAE: {severity_mae(pairs):.3f}  "
                  f"(exact {sum(x.level == x.label_level for x in pairs) / max(1, len(pairs)):.3f})")
+    lines.append(f"severity level Spearman: {severity_spearman(pairs):.3f}")
+    lines.append("by source:")
+    for group, members in by_source(pairs).items():
+        lines.append(f"  {group:<13} macro-F1 {macro_f1(members):.3f}  "
+                     f"severity Spearman {severity_spearman(members):.3f}  (n={len(members)})")
     lines.append("confusion (label → predicted):")
     matrix = confusion(pairs)
     lines.append("  " + " " * 14 + "".join(f"{c[:12]:>13}" for c in CLASSES))

@@ -64,11 +64,13 @@ def run_eval(path: Path) -> str:
     scorer = build_scorer()
     lexicon = scorer.engine.lexicon
     labels = {}
+    sources = {}
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
                 data = json.loads(line)
                 labels[str(data.get("id"))] = data.get("label") or {}
+                sources[str(data.get("id"))] = str(data.get("source") or "")
     pairs = []
     now = utc_now()
     for item in read_items(str(path), "jsonl"):
@@ -81,6 +83,6 @@ def run_eval(path: Path) -> str:
             countries=scored.countries, label_countries=list(label.get("countries", [])),
             from_geo=bool(label.get("countries_from_geo")),
             level=severity_level(scored.severity, scored.category, lexicon),
-            label_level=int(label.get("severity", 0)),
+            label_level=int(label.get("severity", 0)), source=sources.get(str(item.id), ""),
         ))
     return report(pairs)

@@ -1,0 +1,203 @@
+"""Sense rules for ambiguous words (lexicon contexts) and the severity calibration: each row
+names the guideline clause it protects; every headline is invented."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from services.scorer.features.source_features import SourceWeights
+from services.scorer.lexicon import DEFAULT_LEXICON, country_words, load_lexicon
+from services.scorer.scoring import Enrichment, ScoringEngine, severity_level
+from shared.schemas import ScoredEvent
+from tests.strategies import sample_raw
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+LEXICON = load_lexicon()
+ENGINE = ScoringEngine(LEXICON, SourceWeights.load(), lambda raw: Enrichment())
+
+
+def score(title: str) -> ScoredEvent:
+    return ENGINE.score(sample_raw(title=title, summary="", kind="news", fields={}), NOW)
+
+
+def level(event: ScoredEvent) -> int:
+    return severity_level(event.severity, event.category, LEXICON)
+
+
+def features(event: ScoredEvent) -> set[str]:
+    return {e.feature.split(":")[0] for e in event.explanations}
+
+
+@pytest.mark.parametrize(
+    ("title", "category", "feature"),
+    [
+        # T10 / T1: a strike by workers is labour action; a strike by jets is combat.
+        ("Teachers strike over unpaid wages in three provinces", "supply_chain", "labour_action"),
+        ("National strike paralyses the capital's bus depots", "supply_chain", "labour_action"),
+        ("Jets carry out strikes on rebel positions near the river", "political", "active_combat"),
+        # T1: an asset seizure is regulatory; seized hostages or towns are not assets.
+        ("Government seizes assets of exiled tycoon's holding company", "regulatory",
+         "asset_seizure"),
+        ("Gunmen seize hostages at a hillside hotel", "political", "terrorism_and_attacks"),
+        ("Rebels seize town after two days of fighting", "political", "active_combat"),
+        # Regulatory: a new law changes rules; international law mentioned changes none.
+        ("Parliament passes law capping foreign stakes in telecoms", "regulatory", "legislation"),
+        # T1: a shutdown strike is supply_chain.
+        ("Truckers announce shutdown of highway freight depots", "supply_chain", "labour_action"),
+        # T6: an epidemic is supply_chain.
+        ("New virus spreads through poultry farms in the delta", "supply_chain", "epidemic"),
+        # Supply chain: a factory explosion is an accident, a bomb blast an attack.
+        ("Boiler explosion halts output at fertiliser plant", "supply_chain",
+         "industrial_hazard"),
+        ("Bomb blast hits crowded bus station", "political", "terrorism_and_attacks"),
+        # T2: a sanctions listing is regulatory.
+        ("Treasury adds shipping firms to terrorist designation list", "regulatory", "sanctions"),
+        # Severity 1: rhetoric and accusations between states are political.
+        ("Foreign ministry accuses neighbour of meddling in its election", "political",
+         "diplomatic_friction"),
+        ("Navy sends aircraft carrier to disputed waters", "political", "military_presence"),
+        # Severity 1: threats between states or armed groups (the state from @country_words).
+        ("Ruritania threatens to close its airspace to Freedonian jets", "political",
+         "tensions_and_threats"),
+        ("Moldovan premier threatens retaliation over gas cut-off", "political",
+         "tensions_and_threats"),
+        # T9: a collision on commercial transport, its verb after a long subject.
+        ("Night ferry carrying hundreds of holidaymakers rams fishing boat", "supply_chain",
+         "transport_disruption"),
+        # Political: government collapse.
+        ("Cabinet resigns after week of mass protests in the capital", "political",
+         "governance_crisis"),
+        # Severity 3: fatalities given as numbers, without a conflict verb.
+        ("Gunfire at a checkpoint leaves 14 dead", "political", "mass_casualties"),
+        ("At least 23 killed as violence spreads through the market town", "political",
+         "mass_casualties"),
+        # Supply chain: a sector in crisis, a run-down network.
+        ("Dairy industry in crisis as feed costs soar", "supply_chain", "sector_crisis"),
+        ("Run-down railway network leaves freight waiting for weeks", "supply_chain",
+         "infrastructure_weakness"),
+    ],
+)
+def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
+        title: str, category: str, feature: str) -> None:
+    event = score(title)
+    assert event.category == category
+    assert feature in features(event)
+
+
+@pytest.mark.parametrize(
+    ("title", "absent"),
+    [
+        ("Customs officers seize heroin hidden in fruit crates", "asset_seizure"),  # T3
+        ("Lawyers debate whether the raid broke international law", "legislation"),
+        ("Federal government shutdown enters its second week", "labour_action"),
+        ("Computer virus spreads through hospital email systems", "epidemic"),  # T6
+        ("Hunger strike by detained activists enters fifth day", "labour_action"),
+        ("Council sanctioned funds for a new footbridge", "sanctions"),
+        ("Football league bans fans who threw flares", "bans_and_censorship"),  # T7
+        ("Minister opens new railway line to the coast", "transport_disruption"),  # T8
+        ("Tsunami warning lifted after offshore tremor", "tensions_and_threats"),
+        ("Protesters storm the regional assembly building", "natural_disaster"),
+        # T4: an official's resignation is an appointment matter; "dies at 88" an obituary;
+        # a food revolution a figure of speech.
+        ("Head of the national film archive resigns", "governance_crisis"),
+        ("Celebrated novelist dies at 88", "mass_casualties"),
+        ("Plant-based cheese may be the next food revolution", "coup_and_instability"),
+        # A trend or a policy that threatens something is no threat between states.
+        ("Rising sea levels threaten coastal vineyards, study finds", "tensions_and_threats"),
+        ("Budget cuts to museums threaten rare fossil collections", "tensions_and_threats"),
+    ],
+)
+def test_an_ambiguous_word_out_of_its_sense_does_not_fire(title: str, absent: str) -> None:
+    assert absent not in features(score(title))
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Veteran recalls his historic battle in a new war film",  # figurative / historical use
+     "Minister inaugurates new high speed rail link",  # T8: positive infrastructure news
+     "Man arrested after stabbing in a nightclub queue",  # T3: ordinary crime
+     "Streaming platform bans political adverts"],  # T7
+)
+def test_keyword_lookalikes_are_no_risk(title: str) -> None:
+    assert score(title).category == "none"
+
+
+@pytest.mark.parametrize(
+    ("action", "hedged"),
+    [
+        ("Unions begin nationwide strike at the ports", "Unions threaten nationwide strike at the ports"),
+        ("Government imposes tariffs on steel imports", "Government may impose tariffs on steel imports"),
+        ("Army shells rebel-held villages", "Army warns it will shell rebel-held villages"),
+    ],
+)
+def test_a_hedge_lowers_the_level_by_a_notch_and_keeps_the_category(
+        action: str, hedged: str) -> None:
+    done, threatened = score(action), score(hedged)
+    assert threatened.category == done.category != "none"
+    assert level(threatened) == max(1, level(done) - 1)
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Suicide bomber kills 12 at a crowded market", 3),  # Severity 3: fatalities
+        ("Attack on a police post, no one hurt", 2),  # Severity 2: attack without fatalities
+        ("US imposes sanctions on Iranian oil exporters", 3),  # sanctions imposed
+        ("Senators call for sanctions on steel exporters", 1),  # calls for regulation
+        ("Dockworkers go on nationwide strike", 3),  # T10: a nationwide strike
+        ("Foreign minister condemns neighbour's remarks", 1),  # rhetoric
+        ("Peace talks resume between government and rebels", 1),  # de-escalation
+    ],
+)
+def test_severity_follows_the_guideline_calibration(title: str, expected: int) -> None:
+    assert level(score(title)) == expected
+
+
+def test_country_words_are_built_from_the_country_data_without_everyday_words() -> None:
+    built = set(country_words())
+    assert {"iran", "korea", "saudi", "kenyan", "kremlin", "us"} <= built
+    assert not {"man", "united", "north", "white", "house", "nba", "republic"} & built
+
+
+def test_country_words_cannot_be_listed_by_hand(tmp_path: Path) -> None:
+    data = json.loads(DEFAULT_LEXICON.read_text())
+    data["word_sets"]["country_words"] = ["ruritania"]
+    bad = tmp_path / "lexicon.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match="built by the loader"):
+        load_lexicon(bad)
+
+
+def test_a_modifier_never_turns_a_detected_risk_into_none() -> None:
+    event = score("Officials say they may consider a possible ban on grain exports")
+    assert event.category == "regulatory"
+    assert event.severity >= LEXICON.category_threshold
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda d: d["features"][0]["phrases"].append(
+            {"phrase": "sanction", "requires": ["a"], "window": 2}), "guideline clause"),
+        (lambda d: d["features"][0]["phrases"].append(
+            {"phrase": "sanction", "requires": ["two words"], "clause": "T2"}), "one word"),
+        (lambda d: d["features"][0]["phrases"].append(
+            {"phrase": "sanction", "forbids": ["@nowhere"], "clause": "T2"}), "unknown word set"),
+        (lambda d: d["features"][0]["phrases"].append(
+            {"phrase": "sanction", "clause": "T2"}), "requires or forbids"),
+        (lambda d: d["modifiers"][0].update(notches=5), "weight|notches"),
+        (lambda d: d.update(category_threshold=20), "category_threshold"),
+    ],
+)
+def test_a_malformed_context_or_modifier_fails_at_load(tmp_path: Path, mutate: object,
+                                                       message: str) -> None:
+    data = json.loads(DEFAULT_LEXICON.read_text())
+    mutate(data)  # type: ignore[operator]
+    bad = tmp_path / "lexicon.json"
+    bad.write_text(json.dumps(data))
+    with pytest.raises(ValueError, match=message):
+        load_lexicon(bad)
