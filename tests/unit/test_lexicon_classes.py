@@ -56,3 +56,23 @@ def test_rights_criticism_executions_and_history_are_no_risk(title: str) -> None
 def test_political_classes_of_the_reddit_conventions_are_detected(
         title: str, expected: str) -> None:
     assert score(title).category == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        # Reddit conventions: a state's ban on an internet platform or content is regulatory,
+        # even when the content banned is a film.
+        ("Ministry blocks Wikipedia and two messaging apps", "regulatory"),
+        ("Regulator bans YouTube over a satirical film", "regulatory"),
+        ("News site blocked in the capital after critical report", "regulatory"),
+        # T7: the platform as the subject of a ban is a private policy.
+        ("Twitter bans accounts that post spam links", "none"),
+        # Social laws: legalising or decriminalising something changes the rules.
+        ("Parliament votes to decriminalise same-sex relationships", "regulatory"),
+        ("Online gambling is now legal in the island state", "regulatory"),
+        ("Government announces tougher penalties for tax dodgers", "regulatory"),
+    ],
+)
+def test_platform_bans_and_social_laws_are_regulatory(title: str, category: str) -> None:
+    assert score(title).category == category
