@@ -76,3 +76,19 @@ def test_political_classes_of_the_reddit_conventions_are_detected(
 )
 def test_platform_bans_and_social_laws_are_regulatory(title: str, category: str) -> None:
     assert score(title).category == category
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Supply chain: port, airport and border closures; a chokepoint named alone.
+        "Officials shut two border crossings for a week",
+        "Government closes the country's main airports",
+        "Threat to close Hormuz rattles tanker owners",
+        # T6: deaths in an epidemic are supply_chain, not a massacre.
+        "Forty dead as measles outbreak spreads",
+        "Thirty killed by cholera in the northern districts",
+    ],
+)
+def test_closures_and_epidemic_deaths_are_supply_chain(title: str) -> None:
+    assert score(title).category == "supply_chain"
