@@ -92,3 +92,24 @@ def test_platform_bans_and_social_laws_are_regulatory(title: str, category: str)
 )
 def test_closures_and_epidemic_deaths_are_supply_chain(title: str) -> None:
     assert score(title).category == "supply_chain"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected_level"),
+    [
+        # Reddit conventions: threats are political 1, combat that happens 3.
+        ("Ruritania reserves the right to a pre-emptive strike", 1),
+        ("Jets strike border villages", 3),
+        # A DDoS or hacking attack is a security incident without casualties.
+        ("Hackers launch DDoS attack on ministry websites", 1),
+    ],
+)
+def test_threatened_strikes_and_cyber_attacks_sit_at_level_one(
+        title: str, expected_level: int) -> None:
+    event = score(title)
+    assert event.category == "political"
+    assert level(event) == expected_level
+
+
+def test_a_launch_that_blasts_off_is_no_blast() -> None:
+    assert score("Space capsule blasts off toward the orbiting lab").category == "none"
