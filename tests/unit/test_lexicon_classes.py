@@ -113,3 +113,21 @@ def test_threatened_strikes_and_cyber_attacks_sit_at_level_one(
 
 def test_a_launch_that_blasts_off_is_no_blast() -> None:
     assert score("Space capsule blasts off toward the orbiting lab").category == "none"
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        # Reddit conventions: jailings, prosecutions and harassment of critics or journalists
+        # are political 1; a journalist's ordinary news is none.
+        ("Border police seize a reporter's passport", "political"),
+        ("Blogger goes missing after interview with foreign press", "political"),
+        ("Award-winning journalist publishes memoir", "none"),
+        # Austerity is fiscal policy, no unrest or default scare by itself.
+        ("Finance ministry unveils austerity budget for next year", "none"),
+    ],
+)
+def test_critics_and_journalists_persecuted_are_political(title: str, category: str) -> None:
+    event = score(title)
+    assert event.category == category
+    assert level(event) == (1 if category == "political" else 0)
