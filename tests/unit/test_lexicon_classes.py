@@ -120,7 +120,7 @@ def test_a_launch_that_blasts_off_is_no_blast() -> None:
     [
         # Reddit conventions: jailings, prosecutions and harassment of critics or journalists
         # are political 1; a journalist's ordinary news is none.
-        ("Border police seize a reporter's passport", "political"),
+        ("Officials seize a reporter's passport", "political"),
         ("Blogger goes missing after interview with foreign press", "political"),
         ("Award-winning journalist publishes memoir", "none"),
         # Austerity is fiscal policy, no unrest or default scare by itself.
