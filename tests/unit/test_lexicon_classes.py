@@ -131,3 +131,15 @@ def test_critics_and_journalists_persecuted_are_political(title: str, category: 
     event = score(title)
     assert event.category == category
     assert level(event) == (1 if category == "political" else 0)
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        # A seized merchant ship is a shipping incident; seized business assets stay T1.
+        ("Coast guard seizes a cargo ship carrying grain", "supply_chain"),
+        ("State seizes the assets of a shipping tycoon", "regulatory"),
+    ],
+)
+def test_a_seized_ship_is_a_shipping_incident(title: str, category: str) -> None:
+    assert score(title).category == category
