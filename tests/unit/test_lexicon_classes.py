@@ -143,3 +143,9 @@ def test_critics_and_journalists_persecuted_are_political(title: str, category: 
 )
 def test_a_seized_ship_is_a_shipping_incident(title: str, category: str) -> None:
     assert score(title).category == category
+
+
+def test_a_death_sentence_for_faith_is_discrimination_not_a_judicial_execution() -> None:
+    # T5 keeps judicial executions none; a death sentence for apostasy or blasphemy is
+    # religious discrimination (T4: political 1).
+    assert score("Cleric sentenced to death for blasphemy after sermon").category == "political"
