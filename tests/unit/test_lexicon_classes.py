@@ -149,3 +149,15 @@ def test_a_death_sentence_for_faith_is_discrimination_not_a_judicial_execution()
     # T5 keeps judicial executions none; a death sentence for apostasy or blasphemy is
     # religious discrimination (T4: political 1).
     assert score("Cleric sentenced to death for blasphemy after sermon").category == "political"
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        # T8: aid is cooperation; aid stopped or sent to an armed side is part of a conflict.
+        ("Navy turns back an aid flotilla bound for the enclave", "political"),
+        ("Troops deploy as donors pledge aid and friendship", "none"),
+    ],
+)
+def test_aid_is_cooperation_unless_blocked_or_armed(title: str, category: str) -> None:
+    assert score(title).category == category
