@@ -161,3 +161,16 @@ def test_a_death_sentence_for_faith_is_discrimination_not_a_judicial_execution()
 )
 def test_aid_is_cooperation_unless_blocked_or_armed(title: str, category: str) -> None:
     assert score(title).category == category
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        # Political: a conflict between named states or peoples; a conflict of interest is none.
+        ("Talks stall over the Russia-Ukraine conflict", "political"),
+        ("Mediators fear a frozen conflict in the mountains", "political"),
+        ("Board member resigns over conflict of interest", "none"),
+    ],
+)
+def test_a_conflict_between_states_is_political(title: str, category: str) -> None:
+    assert score(title).category == category
