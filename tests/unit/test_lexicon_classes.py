@@ -174,3 +174,23 @@ def test_aid_is_cooperation_unless_blocked_or_armed(title: str, category: str) -
 )
 def test_a_conflict_between_states_is_political(title: str, category: str) -> None:
     assert score(title).category == category
+
+
+@pytest.mark.parametrize(
+    ("title", "category", "expected_level"),
+    [
+        # Reddit conventions: troop moves with no combat in the text are political 2.
+        ("Army advances deeper into the disputed valley", "political", 2),
+        ("Prices advance as markets rally", "none", 0),
+        # A state sinking a ship is an attack; a ferry that sinks in a storm is T9.
+        ("Seoul says Pyongyang sank its patrol boat", "political", 2),
+        ("Ferry sank in the storm, crew rescued", "supply_chain", 2),
+        # "Recent history" is no historical story.
+        ("Troops to be sent, in the worst crisis in recent history", "political", 1),
+    ],
+)
+def test_troop_moves_and_sinkings_by_states(title: str, category: str,
+                                            expected_level: int) -> None:
+    event = score(title)
+    assert event.category == category
+    assert level(event) == expected_level
