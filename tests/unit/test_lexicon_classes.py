@@ -194,3 +194,19 @@ def test_troop_moves_and_sinkings_by_states(title: str, category: str,
     event = score(title)
     assert event.category == category
     assert level(event) == expected_level
+
+
+@pytest.mark.parametrize(
+    ("title", "category", "expected_level"),
+    [
+        # Severity 2: a statement about an ongoing insurgency or war sits at the medium level...
+        ("Militants regroup in the hills, officials say", "political", 2),
+        # ...and no higher, so counter-evidence of a figurative or past use outweighs it.
+        ("Historians revisit the causes of the war", "none", 0),
+    ],
+)
+def test_a_bare_mention_of_war_is_medium_and_yields_to_counter_evidence(
+        title: str, category: str, expected_level: int) -> None:
+    event = score(title)
+    assert event.category == category
+    assert level(event) == expected_level
