@@ -210,3 +210,14 @@ def test_a_bare_mention_of_war_is_medium_and_yields_to_counter_evidence(
     event = score(title)
     assert event.category == category
     assert level(event) == expected_level
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["Typhoid kills 25 in slum district",  # T6: the epidemic is the cause, not violence
+     "Heatstroke kills 30 across the plains"],
+)
+def test_a_death_count_yields_to_the_hazard_that_caused_it(title: str) -> None:
+    event = score(title)
+    assert event.category == "supply_chain"
+    assert level(event) == 3
