@@ -221,3 +221,15 @@ def test_a_death_count_yields_to_the_hazard_that_caused_it(title: str) -> None:
     event = score(title)
     assert event.category == "supply_chain"
     assert level(event) == 3
+
+
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        # T3: a wildlife or drug seizure is ordinary crime; weapons seized by rebels are not.
+        ("Customs officers intercept a haul of rhino horn at the airport", "none"),
+        ("Rebels seize a haul of weapons near the border", "political"),
+    ],
+)
+def test_wildlife_and_drug_seizures_are_ordinary_crime(title: str, category: str) -> None:
+    assert score(title).category == category
