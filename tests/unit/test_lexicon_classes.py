@@ -233,3 +233,19 @@ def test_a_death_count_yields_to_the_hazard_that_caused_it(title: str) -> None:
 )
 def test_wildlife_and_drug_seizures_are_ordinary_crime(title: str, category: str) -> None:
     assert score(title).category == category
+
+
+@pytest.mark.parametrize(
+    ("title", "absent_or_present", "expected"),
+    [
+        # Regulatory: new or tougher rules, and duties set by law, change the rules for business.
+        ("Ministry publishes new data privacy rules for lenders", "regulation_and_licensing", True),
+        ("Employers are required by law to publish pay gaps", "legislation", True),
+        # Military rule is a form of government, not a rule.
+        ("Generals end decades of military rule", "regulation_and_licensing", False),
+    ],
+)
+def test_new_rules_and_duties_by_law_are_regulatory(title: str, absent_or_present: str,
+                                                     expected: bool) -> None:
+    fired = {e.feature.split(":")[0] for e in score(title).explanations}
+    assert (absent_or_present in fired) is expected
