@@ -249,3 +249,19 @@ def test_new_rules_and_duties_by_law_are_regulatory(title: str, absent_or_presen
                                                      expected: bool) -> None:
     fired = {e.feature.split(":")[0] for e in score(title).explanations}
     assert (absent_or_present in fired) is expected
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Supply chain: sabotage of a pipeline or power line is a supply disruption (T1).
+        "Tribesmen blow up the main oil export pipeline",
+        "Saboteurs cut power lines feeding the smelter",
+        # T10: a strike at a producer's plant or mill is labour action.
+        "Strike at car plant halts output",
+        # Supply convoys stopped at a border are a transport disruption.
+        "Border closed to supply convoys",
+    ],
+)
+def test_sabotage_producer_strikes_and_supply_convoys_are_supply_chain(title: str) -> None:
+    assert score(title).category == "supply_chain"
