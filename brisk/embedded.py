@@ -144,7 +144,12 @@ def create_bucket(endpoint: str, bucket: str = BUCKET) -> None:
 
 
 def valkey_argv(port: int, data_dir: Path) -> list[str]:
+    """Valkey with its append-only file fsynced before each reply (``appendfsync always``).
+    ``everysec`` postpones the write itself while a slow fsync is in progress, for up to 2 s,
+    and still answers: a ``kill -9`` then loses writes the API had acknowledged and committed
+    past (the likely cause of a kill test losing 103 of 3,920 events on a loaded machine)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     return [str(get_binary_path()), "--port", str(port), "--bind", "127.0.0.1",
-            "--dir", str(data_dir.resolve()), "--appendonly", "yes", "--save", "",
+            "--dir", str(data_dir.resolve()), "--appendonly", "yes", "--appendfsync", "always",
+            "--save", "",
             "--daemonize", "no", "--protected-mode", "yes", "--logfile", ""]
