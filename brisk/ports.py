@@ -30,18 +30,25 @@ def listener_ports(ephemeral: tuple[int, int]) -> range:
     return range(high + 1, 65536)
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(rng: random.Random | None = None) -> int:
-    """A loopback port outside the ephemeral range that nothing listens on now; free unless
-    another listener races for it."""
+    """A loopback port outside the ephemeral range that nothing listens on now, and never one
+    this process handed out before (random picks repeat: ``{name: free_port() …}`` once gave
+    two services the same port); free unless another listener races for it."""
     pick = rng or random.SystemRandom()
     candidates = listener_ports(ephemeral_range())
     for _ in range(200):
         port = pick.choice(candidates)
+        if port in _HANDED_OUT:
+            continue
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _HANDED_OUT.add(port)
             return port
     raise RuntimeError(f"no free loopback port in {candidates.start}-{candidates.stop - 1}")
 

@@ -46,3 +46,8 @@ def test_a_taken_port_is_not_offered() -> None:
 def test_the_object_store_gets_eight_distinct_ports() -> None:
     ports = ObjectStorePorts.free()
     assert len(set(vars(ports).values())) == 8
+
+
+def test_a_port_is_never_handed_out_twice() -> None:
+    ports = [free_port() for _ in range(500)]
+    assert len(set(ports)) == len(ports)
