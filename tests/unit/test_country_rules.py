@@ -11,6 +11,7 @@ import pytest
 
 from services.scorer.enrich import GazetteerDataError, resolve_countries
 from services.scorer.enrich.leader_data import load_leader_data, parse_leader_data
+from tests.country_probe import slug
 
 
 def headline(title: str, summary: str = "") -> list[str]:
@@ -19,10 +20,6 @@ def headline(title: str, summary: str = "") -> list[str]:
     ).countries
 
 
-def slug(title: str, geo: str | None = None, url: str | None = None, source: str = "gdelt1") -> list[str]:
-    return resolve_countries(
-        title, "", slug_title=True, action_geo_country=geo, url=url, source_kind=source
-    ).countries
 
 
 @pytest.mark.parametrize(

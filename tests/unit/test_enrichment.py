@@ -21,6 +21,7 @@ from services.scorer.enrich.bri_gazetteer import DEFAULT_BRI_DATA, load_bri_data
 from services.scorer.enrich.country_data import load_country_data, parse_country_data
 from services.scorer.enrich.country_names import DEFAULT_COUNTRY_DATA
 from services.scorer.enrich.ngram_index import NgramIndex, char_spans, name_key, tokenize
+from tests.country_probe import slug
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +40,6 @@ def rss(title: str, summary: str = "", url: str | None = None) -> list[str]:
     ).countries
 
 
-def slug(title: str, geo: str | None = None, url: str | None = None, source: str = "gdelt1") -> list[str]:
-    return resolve_countries(
-        title, "", slug_title=True, action_geo_country=geo, url=url, source_kind=source
-    ).countries
 
 
 # --- the country gazetteer -----------------------------------------------------------------------

@@ -4,28 +4,13 @@ names the guideline clause it protects; every headline is invented."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from services.scorer.features.source_features import SourceWeights
 from services.scorer.lexicon import DEFAULT_LEXICON, country_words, load_lexicon
-from services.scorer.scoring import Enrichment, ScoringEngine, severity_level
 from shared.schemas import ScoredEvent
-from tests.strategies import sample_raw
-
-NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-LEXICON = load_lexicon()
-ENGINE = ScoringEngine(LEXICON, SourceWeights.load(), lambda raw: Enrichment())
-
-
-def score(title: str) -> ScoredEvent:
-    return ENGINE.score(sample_raw(title=title, summary="", kind="news", fields={}), NOW)
-
-
-def level(event: ScoredEvent) -> int:
-    return severity_level(event.severity, event.category, LEXICON)
+from tests.scoring_probe import LEXICON, level, score
 
 
 def features(event: ScoredEvent) -> set[str]:
