@@ -135,12 +135,16 @@ def known_iso3() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.countries) | EXTRA_ISO3
 
 
-def load_country_data(path: Path) -> CountryData:
+def read_data_file(path: Path, what: str) -> Any:
+    """The decoded JSON of one enrichment data file, or GazetteerDataError naming it."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise GazetteerDataError(f"{path}: cannot read country data: {exc}") from exc
-    return parse_country_data(raw, str(path))
+        raise GazetteerDataError(f"{path}: cannot read {what}: {exc}") from exc
+
+
+def load_country_data(path: Path) -> CountryData:
+    return parse_country_data(read_data_file(path, "country data"), str(path))
 
 
 def parse_country_data(raw: Any, where: str) -> CountryData:

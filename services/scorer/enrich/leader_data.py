@@ -8,12 +8,11 @@ them there. Validation runs once at start-up and names the offending entry.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from services.scorer.enrich.country_data import GazetteerDataError, known_iso3
+from services.scorer.enrich.country_data import GazetteerDataError, known_iso3, read_data_file
 
 ROLES = frozenset(
     {
@@ -50,11 +49,7 @@ class LeaderData:
 
 
 def load_leader_data(path: Path) -> LeaderData:
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise GazetteerDataError(f"{path}: cannot read leader data: {exc}") from exc
-    return parse_leader_data(raw, str(path))
+    return parse_leader_data(read_data_file(path, "leader data"), str(path))
 
 
 def parse_leader_data(raw: Any, where: str) -> LeaderData:
