@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from dataclasses import dataclass
 from typing import Protocol
 
 from shared.alerting.targets import (
@@ -57,22 +56,6 @@ class SystemResolver:
         return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-@dataclass(frozen=True)
-class VettedTarget:
-    """``url`` may be called: connect to one of ``addresses`` (text, no brackets), which were
-    checked, and present ``host`` (lower-case, no brackets, no trailing dot) as the name."""
-
-    url: str
-    scheme: str
-    host: str
-    port: int
-    addresses: tuple[str, ...]
-
-    @property
-    def address(self) -> str:
-        return self.addresses[0]
-
-
 def checked_endpoint(url: str, allow_private: AllowPrivate) -> Endpoint:
     """``url`` parsed, or ``UnsafeTarget``: its scheme, credentials and name are checked, and a
     host that is an address (in any spelling) is checked as that address. Nothing is resolved."""
@@ -107,14 +90,3 @@ async def vetted_addresses(host: str, port: int, allow_private: AllowPrivate,
             raise UnsafeTarget(f"{host} resolves to {address}, which {problem}")
         addresses.append(str(address))
     return addresses
-
-
-async def vet_target(url: str, allow_private: AllowPrivate, resolver: Resolver) -> VettedTarget:
-    """Both steps for ``url``: the addresses that may be connected to, or ``UnsafeTarget`` /
-    ``UnresolvableTarget``. A host that is an address is not resolved."""
-    endpoint = checked_endpoint(url, allow_private)
-    if endpoint.address is not None:
-        addresses = [str(endpoint.address)]
-    else:
-        addresses = await vetted_addresses(endpoint.host, endpoint.port, allow_private, resolver)
-    return VettedTarget(url, endpoint.scheme, endpoint.host, endpoint.port, tuple(addresses))

@@ -1,5 +1,6 @@
 """One SSRF policy, applied where a receiver URL is registered (``target_problem``) and at every
-delivery attempt (``vet_target``). The outside world's DNS is a hand-written table here."""
+delivery attempt (``checked_endpoint`` and ``vetted_addresses``, composed here as
+``vet_target``). The outside world's DNS is a hand-written table here."""
 
 from __future__ import annotations
 
@@ -11,13 +12,43 @@ from dataclasses import dataclass, field
 import pytest
 
 from services.alerts.url_guard import (
+    Resolver,
     SystemResolver,
     UnresolvableTarget,
     UnsafeTarget,
-    VettedTarget,
-    vet_target,
+    checked_endpoint,
+    vetted_addresses,
 )
 from shared.alerting.targets import AllowPrivate, parse_allow_private, target_problem
+
+
+@dataclass(frozen=True)
+class VettedTarget:
+    """What the webhook session checks for ``url`` (its URL before an attempt, its host's
+    addresses at connect), as one answer: connect to one of ``addresses`` (text, no brackets),
+    which were checked, and present ``host`` (lower-case, no brackets, no trailing dot)."""
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    addresses: tuple[str, ...]
+
+    @property
+    def address(self) -> str:
+        return self.addresses[0]
+
+
+async def vet_target(url: str, allow_private: AllowPrivate, resolver: Resolver) -> VettedTarget:
+    """Both of url_guard's steps for ``url``: the addresses that may be connected to, or
+    ``UnsafeTarget`` / ``UnresolvableTarget``. A host that is an address is not resolved."""
+    endpoint = checked_endpoint(url, allow_private)
+    if endpoint.address is not None:
+        addresses = [str(endpoint.address)]
+    else:
+        addresses = await vetted_addresses(endpoint.host, endpoint.port, allow_private, resolver)
+    return VettedTarget(url, endpoint.scheme, endpoint.host, endpoint.port, tuple(addresses))
+
 
 NAME = "hooks.example.test"
 PUBLIC = "93.184.215.14"
