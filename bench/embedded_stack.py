@@ -2,8 +2,7 @@
 PostgreSQL (migrated) and Valkey, on free loopback ports, every child stopped by PID on exit.
 
 Services are started as real processes (``python -m services.<name>``) with the stack's
-``BRISK_*`` settings, as ``brisk up`` starts them; ``prelude`` runs Python first in the service's
-process (a what-if override for a measurement, never a product setting).
+``BRISK_*`` settings, as ``brisk up`` starts them.
 """
 
 from __future__ import annotations
@@ -56,13 +55,10 @@ class Stack:
                 "BRISK_REDIS_URL": self.redis_url, "BRISK_POSTGRES_URL": self.postgres_url,
                 "BRISK_LOG_LEVEL": "WARNING"}
 
-    def start_service(self, name: str, service: str, env: dict[str, str],
-                      prelude: str = "") -> Child:
+    def start_service(self, name: str, service: str, env: dict[str, str]) -> Child:
         """``python -m services.<service>`` as ``name`` with the stack's settings and ``env``."""
-        argv = ([sys.executable, "-c", f"{prelude}\nimport runpy\n"
-                 f"runpy.run_module('services.{service}', run_name='__main__', alter_sys=True)"]
-                if prelude else [sys.executable, "-m", f"services.{service}"])
-        child = spawn(name, argv, {**self.env(), **env}, self.logs, ROOT)
+        child = spawn(name, [sys.executable, "-m", f"services.{service}"], {**self.env(), **env},
+                      self.logs, ROOT)
         self.children.append(child)
         return child
 

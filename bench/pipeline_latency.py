@@ -18,10 +18,8 @@ service's send on ``brisk.alerts``, after its commit) → webhook (arrival at th
 topics are read back afterwards from their beginning (never from end offsets: Tansu's are
 wrong), so reading costs nothing measured.
 
-``--fetch-wait-ms N`` is a what-if: every Kafka consumer in the two services waits at most N ms
-per fetch (today: Faust's 1500 ms in the scorer, aiokafka's 500 ms in alerts; Tansu holds a fetch
-for most of that wait even when records arrive meanwhile). ``--scorer-env``/``--alerts-env``
-pass ``BRISK_…=value`` settings.
+``--scorer-env``/``--alerts-env`` pass ``BRISK_…=value`` settings for what-ifs (e.g.
+``BRISK_KAFKA_FETCH_MAX_WAIT_MS``: Tansu holds every fetch for its whole wait).
 
     .venv/bin/python bench/pipeline_latency.py [--rate 200] [--seconds 60] [--warmup 15]
 """
@@ -67,14 +65,6 @@ route: {{receiver: hook, group_by: ['...'], group_wait: 0s, group_interval: 5m,
 rules: [{{name: every-event, kind: event, min_severity: 0}}]
 """
 SYLLABLES = ("ka", "lo", "mi", "ra", "te", "vu", "zo", "ne", "pi", "sa", "du", "fe", "go", "hu")
-FETCH_WAIT_PRELUDE = """
-import aiokafka
-_init = aiokafka.AIOKafkaConsumer.__init__
-def _with_wait(self, *args, **kwargs):
-    kwargs["fetch_max_wait_ms"] = {wait}
-    _init(self, *args, **kwargs)
-aiokafka.AIOKafkaConsumer.__init__ = _with_wait
-"""
 
 
 @dataclass
@@ -201,16 +191,15 @@ def settings_pairs(pairs: list[str]) -> dict[str, str]:
 
 
 def start_services(stack: Stack, args: argparse.Namespace) -> list[int]:
-    prelude = FETCH_WAIT_PRELUDE.format(wait=args.fetch_wait_ms) if args.fetch_wait_ms else ""
     scorer, alerts = free_port(), free_port()
     stack.start_service("scorer", "scorer", {
         "BRISK_SCORER_PORT": str(scorer), "BRISK_SCORER_DATA_DIR": str(stack.work / "scorer"),
-        **settings_pairs(args.scorer_env)}, prelude)
+        **settings_pairs(args.scorer_env)})
     if args.scorer_only:
         return [scorer]
     stack.start_service("alerts", "alerts", {
         "BRISK_ALERTS_PORT": str(alerts), "BRISK_ALERTS_ALLOW_PRIVATE_TARGETS": "true",
-        **settings_pairs(args.alerts_env)}, prelude)
+        **settings_pairs(args.alerts_env)})
     return [scorer, alerts]
 
 
@@ -266,8 +255,6 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=15)
     parser.add_argument("--new-groups", type=float, default=20,
                         help="alerts per second that open a group of their own (notified at once)")
-    parser.add_argument("--fetch-wait-ms", type=int, default=0,
-                        help="what-if: every consumer's fetch_max_wait_ms (0: as shipped)")
     parser.add_argument("--scorer-only", action="store_true",
                         help="no alerts service: raw → scored alone, with less else on the CPU")
     parser.add_argument("--scorer-env", action="append", default=[], metavar="BRISK_X=V")
@@ -298,8 +285,7 @@ def main() -> None:
             first = min(sent.values()) + args.warmup * 1000
             measured = {e for e, at in sent.items() if at >= first}
             print(f"published         {len(sent):,} raw events at {args.rate:g}/s "
-                  f"({len(rows)} titles; fetch wait: "
-                  f"{args.fetch_wait_ms or 'as shipped'}; scorer {args.scorer_env or 'defaults'}; "
+                  f"({len(rows)} titles; scorer {args.scorer_env or 'defaults'}; "
                   f"alerts {args.alerts_env or 'defaults'})")
             scored = asyncio.run(read_topic(stack.bootstrap, SCORED_EVENTS.name,
                                             SCORED_EVENTS.partitions, 5))

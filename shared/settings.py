@@ -32,11 +32,10 @@ class CommonSettings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=6000, ge=1000)
     kafka_heartbeat_interval_ms: int = Field(default=1000, ge=100)
     kafka_linger_ms: int = Field(default=10, ge=0)
-    # How long an aiokafka consumer's fetch may wait for records (the alerts intake, the API).
-    # Tansu answers a fetch only when this has passed, so it is a floor under each hop's
-    # latency; aiokafka's 500 ms was. An idle consumer fetches 40 times a second at 25 ms.
-    # Faust's worker consumer keeps its own 1,500 ms: shortening it (services/scorer/fetch_wait.py
-    # was tried) coincided with lost records after scorer restarts in CI.
+    # How long a fetch may wait for records, in every consumer (Faust's worker consumer too,
+    # through services/scorer/fetch_wait.py). Tansu answers a fetch only when this has passed,
+    # so it is a floor under each hop's latency: aiokafka's 500 ms and Faust's 1,500 ms were.
+    # An idle consumer fetches 40 times a second at 25 ms.
     kafka_fetch_max_wait_ms: int = Field(default=25, ge=1, le=5000)
     kafka_max_batch_bytes: int = Field(default=1_048_576, ge=16_384)
     # One message-size limit for every producer and consumer (Faust's included): a record over it

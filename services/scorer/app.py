@@ -26,7 +26,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
-from services.scorer import faust_consumer_fixes, lost_changelog, tansu_offsets
+from services.scorer import faust_consumer_fixes, fetch_wait, lost_changelog, tansu_offsets
 from services.scorer.clustering import StoryClusterer
 from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
@@ -54,6 +54,7 @@ def create_app(
     ``brisk.scorer.stories`` up to offset ``stories_from`` (``stories.catch_up``)."""
     tansu_offsets.install()
     faust_consumer_fixes.install()
+    fetch_wait.install(settings.common.kafka_fetch_max_wait_ms)
     lost_changelog.install()
     clusterer = clusterer or StoryClusterer()
     score = build_scorer(settings.lexicon_path, clusterer=clusterer)

@@ -16,9 +16,12 @@ offset per commit interval, and a later restart re-scored thousands of events.
 What is installed here (``install()``; idempotent, refused on another Faust version):
 
 - ``perform_seek`` marks the stream partitions as being repositioned; records fetched before or
-  during a seek are discarded by the fetch loop (they are fetched again from the new position),
-  and a partition without a committed offset is sought to its beginning (aiokafka does not
-  seek those, so a record delivered and dropped during a rebalance was lost).
+  during a seek are discarded by the fetch loop, which seeks their partition to the new
+  position again before its next fetch (a fetch that began before the seek and ended after it
+  brought records from the new position and moved the consumer past them: with a short fetch
+  wait, a restarted scorer lost them), and a partition without a committed offset is sought to
+  its beginning (aiokafka does not seek those, so a record delivered and dropped during a
+  rebalance was lost).
 - ``_drain_messages`` (the fetch loop, copied from 0.15.3) discards such stale records, marks a
   record read only when it reached the agents, and records a gap only for offsets it never saw.
 - ``_new_offset`` counts each offset once (see ``next_commit``).
@@ -49,10 +52,13 @@ FAUST_VERSION = "0.15.3"
 
 @dataclass
 class SeekState:
-    """Which partitions a seek is repositioning now, and how many seeks each has had."""
+    """Which partitions a seek is repositioning now, how many seeks each has had, where the last
+    one put each, and which partitions lost records to staleness since and must be read again."""
 
     seeking: set[Any] = field(default_factory=set)
     epochs: dict[Any, int] = field(default_factory=dict)
+    starts: dict[Any, int] = field(default_factory=dict)
+    refetch: set[Any] = field(default_factory=set)
     idle: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -63,16 +69,32 @@ class SeekState:
         if self.seeking:
             self.idle.clear()
 
-    def end(self, tps: Iterable[Any]) -> None:
+    def end(self, tps: Iterable[Any], starts: dict[Any, int] | None = None) -> None:
         for tp in tps:
             self.seeking.discard(tp)
             self.epochs[tp] = self.epochs.get(tp, 0) + 1
+        self.starts.update(starts or {})
         if not self.seeking:
             self.idle.set()
 
     def stale(self, tp: Any, fetched: dict[Any, int]) -> bool:
         """True if a record of ``tp`` fetched when the epochs were ``fetched`` predates a seek."""
         return tp in self.seeking or self.epochs.get(tp, 0) != fetched.get(tp, 0)
+
+    def drop(self, tp: Any) -> None:
+        """A stale record of ``tp`` was discarded. The fetch that brought it may have begun before
+        the seek and ended after it, bringing records from the new position, past which the
+        consumer's position has moved: so the partition is sought to its start again before the
+        next fetch (``due``), or those records would never be delivered."""
+        self.refetch.add(tp)
+
+    def due(self) -> dict[Any, int]:
+        """The partitions to seek again now (no seek in progress), with where to: each once."""
+        if self.seeking:
+            return {}
+        due = {tp: self.starts[tp] for tp in self.refetch if tp in self.starts}
+        self.refetch.clear()
+        return due
 
 
 def seek_state(consumer: Any) -> SeekState:
@@ -91,6 +113,7 @@ async def perform_seek(self: Any) -> None:
     state = seek_state(self)
     tps = {tp for tp in self.assignment() if not self._is_changelog_tp(tp)}
     state.begin(tps)
+    starts: dict[Any, int] = {}
     try:
         starts = {tp: offset for tp, offset in (await self.seek_to_committed()).items()
                   if tp in tps and offset is not None and offset > 0}
@@ -106,7 +129,7 @@ async def perform_seek(self: Any) -> None:
             self._read_offset[tp] = start - 1 if start > 0 else None
             self._committed_offset[faust_consumer.ensure_TP(tp)] = start
     finally:
-        state.end(tps)
+        state.end(tps, starts)
 
 
 async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover - the fetch loop
@@ -128,6 +151,10 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover 
         while not (consumer_should_stop() or fetcher_should_stop()):
             if seeks.seeking:
                 await seeks.idle.wait()  # a fetch now would bring records from before the seek
+            assigned = self.assignment()
+            for tp, start in seeks.due().items():
+                if tp in assigned:
+                    await self._seek(tp, start)  # records dropped as stale are read again
             set_flag(flag)
             fetched = dict(seeks.epochs)  # before the fetch: what it brings predates later seeks
             records = getmany(timeout=1.0)
@@ -139,7 +166,8 @@ async def _drain_messages(self: Any, fetcher: Any) -> None:  # pragma: no cover 
                         await self.sleep(0)
                         since_yield = 0
                     if seeks.stale(tp, fetched):
-                        continue  # fetched again from where the seek put the partition
+                        seeks.drop(tp)  # and read again from where the seek put the partition
+                        continue
                     offset = message.offset
                     r_offset = get_read_offset(tp)
                     if r_offset is None or offset >= r_offset:

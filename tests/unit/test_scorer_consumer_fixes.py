@@ -38,3 +38,17 @@ def test_ready_needs_an_assignment_no_rebalance_and_a_broker() -> None:
         status, body = readiness(assigned, rebalancing, broker)
         assert status == 503 and body["checks"] == {
             "kafka_assignment": assigned, "rebalancing": rebalancing, "kafka": broker}
+
+
+def test_a_partition_whose_records_were_dropped_as_stale_is_read_again_from_its_seek() -> None:
+    seeks = SeekState()
+    fetched = dict(seeks.epochs)  # a fetch begins...
+    seeks.begin({"raw-0", "raw-1"})
+    seeks.end({"raw-0", "raw-1"}, {"raw-0": 7, "raw-1": 0})  # ...a seek runs meanwhile...
+    assert seeks.stale("raw-0", fetched)  # ...and what the fetch brought is discarded
+    seeks.drop("raw-0")
+    seeks.begin({"raw-0"})
+    assert seeks.due() == {}  # never while a seek is repositioning it
+    seeks.end({"raw-0"}, {"raw-0": 9})
+    assert seeks.due() == {"raw-0": 9}  # to where the latest seek put it
+    assert seeks.due() == {}  # once
