@@ -154,6 +154,7 @@ UPDATE notifications SET outcome = %(outcome)s, attempts = %(attempts)s,
        last_attempt_at = COALESCE(%(attempted_at)s, last_attempt_at),
        delivered_at = CASE WHEN %(outcome)s = 'delivered' THEN %(attempted_at)s END
 WHERE tenant_id = %(tenant_id)s AND id = %(id)s AND outcome = 'pending'
+RETURNING id, outcome
 """
 
 _ATTEMPT = """
@@ -198,17 +199,22 @@ async def settle(conn: AsyncConnection[Any], tenant_id: int, receiver: str,
     worker after a lock was lost) is left alone. ``health`` was read at ``loaded_at``: if the
     row changed since (an operator enabled or disabled the endpoint), that change wins and this
     health is not written."""
+    dead: list[str] = []  # only those this call settled: a second settle adds no history
     async with conn.cursor() as cur:
         await cur.executemany(_SETTLE, [
             {"tenant_id": tenant_id, "id": s.id, "outcome": s.outcome, "attempts": s.attempts,
              "next_attempt_at": s.next_attempt_at if s.outcome == "pending" else None,
              "detail": s.detail, "last_status": s.last_status,
-             "attempted_at": s.attempt.at if s.attempt else None} for s in outcomes])
+             "attempted_at": s.attempt.at if s.attempt else None} for s in outcomes],
+            returning=True)
+        while True:
+            dead.extend(row[0] for row in await cur.fetchall() if row[1] == "dead")
+            if not cur.nextset():
+                break
         attempts = [s.attempt for s in outcomes if s.attempt is not None]
         if attempts:
             await cur.executemany(_ATTEMPT, [
                 {"tenant_id": tenant_id, **a.model_dump(exclude={"tenant"})} for a in attempts])
-    dead = [s.id for s in outcomes if s.outcome == "dead"]
     if dead:
         await conn.execute(_DEAD_HISTORY, {"tenant_id": tenant_id, "ids": dead, "at": now})
     if health is not None:
