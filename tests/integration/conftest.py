@@ -13,7 +13,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from brisk.processes import Child, spawn
 from shared.db.migrate import upgrade
 from shared.kafka import ensure_topics
 from tests.integration.kafka_reader import wait_for
+from tests.receivers import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -226,3 +227,18 @@ def postgres_url(postgres_server: RunningPostgres) -> str:
     """The session's ``brisk`` database, migrated to the newest schema."""
     upgrade(postgres_server.url)
     return postgres_server.url
+
+
+@pytest.fixture
+def receivers() -> Iterator[Callable[..., Receiver]]:
+    """Start receivers on loopback; all stopped at the end of the test."""
+    started: list[Receiver] = []
+
+    def start(port: int = 0) -> Receiver:
+        receiver = Receiver(port=port).start()
+        started.append(receiver)
+        return receiver
+
+    yield start
+    for receiver in started:
+        receiver.stop()

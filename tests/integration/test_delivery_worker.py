@@ -11,100 +11,38 @@ moves every part's clock forward instead of waiting.
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import math
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
-from standardwebhooks import Webhook
-from standardwebhooks.webhooks import WebhookVerificationError
 
 from brisk.ports import free_port
-from services.alerts.delivery.circuit import CircuitPolicy
 from services.alerts.delivery.schedule import SVIX_SCHEDULE, RetrySchedule
-from shared.alerting.delivery import AttemptRecord, EndpointHealth
+from shared.alerting.delivery import AttemptRecord
 from shared.alerting.webhook_secret import new_secret
 from tests.integration.conftest import RunningPostgres
 from tests.integration.delivery_harness import (
-    PROCESS_HEADER,
     DeliveryRig,
     ShiftedClock,
     delivery_rig,
     fixed_draws,
     tenant_yaml,
 )
+from tests.integration.delivery_replies import (
+    SETTLE,
+    close_to,
+    hits,
+    in_turn,
+    known,
+    per_notification,
+    wait_after,
+)
 from tests.receivers import Hit, Receiver, Reply
 
 pytestmark = pytest.mark.integration
 
 SECRET = new_secret()
-DELIVERED = Reply(204)
-SETTLE = 20.0  # seconds: the bound on waiting for an outcome (a hang fails; nothing is timed)
-
-
-@pytest.fixture
-def receivers() -> Iterator[Callable[..., Receiver]]:
-    """Start receivers on loopback; all stopped at the end of the test."""
-    started: list[Receiver] = []
-
-    def start(port: int = 0) -> Receiver:
-        receiver = Receiver(port=port).start()
-        started.append(receiver)
-        return receiver
-
-    yield start
-    for receiver in started:
-        receiver.stop()
-
-
-def in_turn(*replies: Reply) -> Callable[[Hit], Reply]:
-    """The replies one after another, the last one for ever after."""
-    queue, lock = list(replies), threading.Lock()
-
-    def reply(_hit: Hit) -> Reply:
-        with lock:
-            return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    return reply
-
-
-def per_notification(replies: Mapping[str, Sequence[Reply]],
-                     default: Reply = DELIVERED) -> Callable[[Hit], Reply]:
-    """Each webhook-id's replies in turn (its last one for ever after); others get ``default``."""
-    queues, lock = {k: list(v) for k, v in replies.items()}, threading.Lock()
-
-    def reply(hit: Hit) -> Reply:
-        with lock:
-            queue = queues.get(hit.webhook_id)
-            if not queue:
-                return default
-            return queue.pop(0) if len(queue) > 1 else queue[0]
-
-    return reply
-
-
-def close_to(actual: timedelta, expected: timedelta) -> bool:
-    """Equal but for float rounding in the jitter arithmetic (1 ms)."""
-    return abs(actual - expected) <= timedelta(milliseconds=1)
-
-
-def known(when: datetime | None) -> datetime:
-    """``when``, which the test expects to be set."""
-    assert when is not None
-    return when
-
-
-def wait_after(attempt: AttemptRecord) -> timedelta:
-    """How long after this attempt the next one was scheduled."""
-    return known(attempt.next_attempt_at) - attempt.at
-
-
-async def hits(receiver: Receiver, count: int) -> bool:
-    return await asyncio.to_thread(receiver.wait_for, lambda h: len(h) >= count, SETTLE)
 
 
 async def test_an_endpoint_is_delivered_in_seq_order_and_a_resolve_never_overtakes_its_firing(
@@ -351,221 +289,3 @@ async def test_gone_disables_the_endpoint_keeps_its_queue_and_enabling_resends_i
         (first, "pending", 1), (later[0], "pending", 0), (later[1], "pending", 0)]
     assert gone.delivered_ids() == [first, *later]  # the same webhook-id as the 410's attempt
     assert (after.disabled_at, after.consecutive_failures, after.circuit) == (None, 0, "closed")
-
-
-async def test_the_circuit_opens_after_failures_in_a_row_then_a_probe_reopens_or_closes_it(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rx = receivers()
-    rx.reply(in_turn(*[Reply(503)] * 4, Reply(204)))
-    clock = ShiftedClock()
-    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s, 0s, 0s, 0s, 0s, 0s]"})
-    policy = CircuitPolicy(failure_threshold=3, cooldown=timedelta(hours=1),
-                           max_cooldown=timedelta(hours=4))
-    async with delivery_rig(postgres_server, config, clock=clock) as rig:
-        await rig.start_delivery(policy=policy)
-        first, second = await rig.enqueue("ops"), await rig.enqueue("ops")
-
-        opened = await rig.wait_until(lambda: _circuit(rig, "open", 1), SETTLE)
-        log = await rig.attempts("ops")
-        assert [(a.notification_id, a.outcome) for a in log] == [(first, "retry")] * 3
-        assert opened.circuit_until == log[-1].next_attempt_at
-        assert wait_after(log[-1]) == timedelta(hours=1)
-        assert opened.consecutive_failures == 3
-        clock.advance_to(known(opened.circuit_until))  # the cool-down is over: one probe goes out
-
-        reopened = await rig.wait_until(lambda: _circuit(rig, "open", 2), SETTLE)
-        probe = (await rig.attempts("ops"))[-1]
-        assert (probe.attempt, probe.outcome) == (4, "retry")
-        assert probe.at >= known(opened.circuit_until)
-        assert known(reopened.circuit_until) - probe.at == timedelta(hours=2)  # doubled
-        clock.advance_to(known(reopened.circuit_until))
-
-        closed = await rig.wait_until(lambda: _circuit(rig, "closed", 0), SETTLE)
-        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
-        log = await rig.attempts("ops")
-
-    assert (closed.consecutive_failures, closed.last_success_at is not None) == (0, True)
-    assert [(a.notification_id, a.attempt, a.outcome) for a in log] == [
-        *[(first, n, "retry") for n in range(1, 5)], (first, 5, "delivered"),
-        (second, 1, "delivered")]
-    assert log[4].at >= known(reopened.circuit_until)
-    # While the circuit was open nothing was sent, not even the notification behind.
-    assert [h.webhook_id for h in rx.hits] == [first] * 5 + [second]
-
-
-async def _circuit(rig: DeliveryRig, state: str, opened: int) -> EndpointHealth | None:
-    """The endpoint's health once its circuit is ``state`` after ``opened`` openings."""
-    health = await rig.health("ops")
-    return health if (health.circuit, health.circuit_opened) == (state, opened) and (
-        state != "closed" or health.last_success_at is not None) else None
-
-
-async def test_a_spent_schedule_leaves_the_notification_dead_in_its_alerts_history(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rx = receivers()
-    rx.reply(per_notification({"ntf_doomed": [Reply(500)]}))
-    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s]"})
-    async with delivery_rig(postgres_server, config) as rig:
-        await rig.start_delivery()
-        await rig.enqueue("ops", note_id="ntf_doomed", firing=["a1", "a2"], resolved=["a3"])
-        after = await rig.enqueue("ops", firing=["a4"])
-        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
-        outbox = {row.id: row for row in await rig.outbox("ops")}
-        log = await rig.attempts("ops")
-        failed = await rig.history("notify_failed")
-
-    doomed = outbox["ntf_doomed"]
-    assert (doomed.outcome, doomed.attempts, doomed.last_status) == ("dead", 2, 500)
-    assert [(a.attempt, a.outcome, a.next_attempt_at) for a in log if a.notification_id == doomed.id
-            ] == [(1, "retry", log[0].next_attempt_at), (2, "dead", None)]
-    assert outbox[after].outcome == "delivered"  # the queue went on behind the dead one
-    assert sorted(row["alert_id"] for row in failed) == ["a1", "a2", "a3"]
-    for row in failed:
-        assert row["detail"]["receiver"] == "ops"
-        assert row["detail"]["notification"] == "ntf_doomed"
-        assert row["detail"]["outcome"] == "dead"
-        assert "HTTP 500" in row["detail"]["detail"]
-
-
-async def test_every_attempt_is_a_delivery_log_row_with_a_bounded_response_excerpt(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rx = receivers()
-    rx.reply(in_turn(Reply(500, body=b"x" * 5000), Reply(201, body=b'{"ok": true}')))
-    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s]"})
-    async with delivery_rig(postgres_server, config) as rig:
-        await rig.start_delivery(excerpt_bytes=256)
-        note = await rig.enqueue("ops")
-        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
-        failed, delivered = await rig.attempts("ops")
-        [row] = await rig.outbox("ops")
-
-    assert (failed.notification_id, failed.attempt, failed.outcome) == (note, 1, "retry")
-    assert (failed.status_code, failed.error) == (500, "")
-    assert failed.response_excerpt == "x" * 256
-    assert failed.next_attempt_at is not None and failed.next_attempt_at >= failed.at
-    assert failed.latency_ms > 0
-    assert (delivered.attempt, delivered.outcome, delivered.status_code) == (2, "delivered", 201)
-    assert delivered.response_excerpt == '{"ok": true}'
-    assert delivered.next_attempt_at is None and delivered.latency_ms > 0
-    assert (row.outcome, row.attempts, row.last_status) == ("delivered", 2, 201)
-    assert row.delivered_at == delivered.at
-
-
-async def test_every_retry_carries_the_same_webhook_id_and_body_freshly_signed(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rx = receivers()
-    rx.reply(in_turn(Reply(503), Reply(503), Reply(204)))
-    config = tenant_yaml({"ops": rx.url()}, SECRET, {"ops": "[0s, 0s, 0s]"})
-    async with delivery_rig(postgres_server, config) as rig:
-        await rig.start_delivery()
-        note = await rig.enqueue("ops", firing=["a1"])
-        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
-
-    assert [h.webhook_id for h in rx.hits] == [note] * 3
-    assert len({h.body for h in rx.hits}) == 1
-    for hit in rx.hits:
-        payload = Webhook(SECRET).verify(hit.body, hit.headers)
-        assert payload["id"] == note
-    assert rx.delivered_ids() == [note]
-
-
-async def test_during_a_key_rotation_both_secrets_verify_and_afterwards_only_the_new_one(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rx = receivers()
-    clock = ShiftedClock()
-    fresh = new_secret()
-    async with delivery_rig(postgres_server, tenant_yaml({"ops": rx.url()}, SECRET),
-                            clock=clock) as rig:
-        await rig.start_delivery()
-        # Within standardwebhooks' five-minute timestamp tolerance, so that shifting the clock
-        # past the grace period still yields messages a receiver accepts.
-        until = await rig.rotate_secret("ops", fresh, grace=timedelta(minutes=2))
-        during = await rig.enqueue("ops")
-        assert await hits(rx, 1)
-        clock.advance_to(until + timedelta(seconds=1))
-        after = await rig.enqueue("ops")
-        assert await hits(rx, 2)
-        await rig.wait_until(lambda: rig.settled("ops"), SETTLE)
-
-    rotating, rotated = rx.hits
-    assert (rotating.webhook_id, rotated.webhook_id) == (during, after)
-    assert len(rotating.headers["webhook-signature"].split()) == 2
-    for secret in (SECRET, fresh):
-        assert Webhook(secret).verify(rotating.body, rotating.headers)["id"] == during
-    assert len(rotated.headers["webhook-signature"].split()) == 1
-    assert Webhook(fresh).verify(rotated.body, rotated.headers)["id"] == after
-    with pytest.raises(WebhookVerificationError):
-        Webhook(SECRET).verify(rotated.body, rotated.headers)
-
-
-def _flaky(every: int, delay: float) -> Callable[[Hit], Reply]:
-    """Every ``every``-th request gets a 503; each answer takes ``delay`` seconds."""
-    count, lock = [0], threading.Lock()
-
-    def reply(_hit: Hit) -> Reply:
-        with lock:
-            count[0] += 1
-            return Reply(503 if count[0] % every == 0 else 204, delay=delay)
-
-    return reply
-
-
-async def _two_processes(postgres_server: RunningPostgres, receivers: Callable[..., Receiver],
-                         stop_one_after: int | None
-                         ) -> tuple[dict[str, Receiver], dict[str, list[str]], set[str], float]:
-    """Five endpoints, 20 notifications each, two delivery processes over one database (each may
-    run two workers, so both take part). ``stop_one_after``: the first process stops once that
-    many requests have arrived. Returns the receivers, the ids queued per endpoint, the
-    notifications still not delivered at the end, and when (``time.monotonic()``, as a hit's
-    ``at``) the first process had stopped (infinity: never)."""
-    rxs = {f"r{n}": receivers() for n in range(5)}
-    for rx in rxs.values():
-        rx.reply(_flaky(every=4, delay=0.005))
-    config = tenant_yaml({name: rx.url() for name, rx in rxs.items()}, SECRET,
-                         {name: "[0s, 0s, 0s, 0s, 0s, 0s]" for name in rxs})
-    async with delivery_rig(postgres_server, config) as rig:
-        first = await rig.start_delivery(max_workers=2, label="p1")
-        await rig.start_delivery(max_workers=2, label="p2")
-        queued = {name: [await rig.enqueue(name, wake=False) for _ in range(20)] for name in rxs}
-        rig.wake()
-        stopped = math.inf
-        if stop_one_after is not None:
-            await rig.wait_until(lambda: _arrived(rxs, stop_one_after), SETTLE)
-            await first.stop()
-            stopped = time.monotonic()
-        for name in rxs:
-            await rig.wait_until(functools.partial(rig.settled, name), SETTLE)
-        undelivered = {row.id for name in rxs for row in await rig.outbox(name)
-                       if row.outcome != "delivered"}
-    return rxs, queued, undelivered, stopped
-
-
-async def _arrived(rxs: Mapping[str, Receiver], count: int) -> bool:
-    return sum(len(rx.hits) for rx in rxs.values()) >= count
-
-
-async def test_two_dispatchers_never_deliver_one_endpoint_concurrently_and_lose_nothing(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rxs, queued, undelivered, _ = await _two_processes(postgres_server, receivers, None)
-
-    assert undelivered == set()
-    for name, rx in rxs.items():
-        assert rx.delivered_ids() == queued[name], name  # all of them, in seq order
-        assert rx.peak_in_flight == 1, name  # never two requests to one endpoint at once
-        answered = [wid for wid, status in rx.answers() if status == 204]
-        assert len(answered) == len(set(answered)), name  # none delivered twice
-    senders = {hit.headers[PROCESS_HEADER] for rx in rxs.values() for hit in rx.hits}
-    assert senders == {"p1", "p2"}  # both processes delivered
-
-
-async def test_when_one_of_two_dispatchers_stops_the_other_delivers_the_rest_in_order(
-        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
-    rxs, queued, undelivered, stopped = await _two_processes(postgres_server, receivers, 30)
-
-    assert undelivered == set()
-    for name, rx in rxs.items():
-        # At least once: one answered but not yet settled when its process stopped is sent
-        # again, with the same webhook-id, which the receiver deduplicates on.
-        assert rx.delivered_ids() == queued[name], name
-    late = [hit for rx in rxs.values() for hit in rx.hits if hit.at > stopped]
-    assert late and {hit.headers[PROCESS_HEADER] for hit in late} == {"p2"}
