@@ -46,6 +46,8 @@ HOT_MODULES = (
     "services/scorer/enrich/mention_rules.py",
     "services/scorer/enrich/bri_gazetteer.py",
     "services/scorer/enrich/resolve.py",
+    "services/scorer/enrich/incidental_rules.py",
+    "services/scorer/enrich/us_towns.py",
     "services/scorer/clustering/normalise.py",
     "services/scorer/clustering/minhash.py",
     "services/scorer/clustering/band_index.py",
