@@ -25,12 +25,14 @@ from shared.stores.tenants import tenant_id as lookup_tenant_id
 
 @dataclass(frozen=True)
 class DueEndpoint:
-    """An endpoint whose head notification is due (``due_at <= now``) and which is not disabled."""
+    """An endpoint with a pending head notification (due at ``due_at``) and not disabled;
+    ``failing``: its last attempt failed (``consecutive_failures > 0``)."""
 
     tenant_id: int
     tenant: str
     receiver: str
     due_at: datetime
+    failing: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ async def enqueue(conn: AsyncConnection[Any], record: NotificationRecord, fmt: s
 
 
 # The head of each endpoint's queue (the pending row with the lowest seq); due when the head is,
-# and the endpoint is neither disabled nor inside an open circuit's cool-down.
+# and the endpoint is neither disabled nor inside an open circuit's cool-down. Endpoints that are
+# not failing come first, so a crowd of failing ones never hides them from the dispatcher.
 _DUE = """
 WITH heads AS (
     SELECT DISTINCT ON (n.tenant_id, n.receiver) n.tenant_id, n.receiver, n.next_attempt_at
@@ -94,21 +97,24 @@ WITH heads AS (
     WHERE n.outcome = 'pending'
     ORDER BY n.tenant_id, n.receiver, n.seq)
 SELECT h.tenant_id, t.name AS tenant, h.receiver,
-       GREATEST(h.next_attempt_at, COALESCE(e.circuit_until, h.next_attempt_at)) AS due_at
+       GREATEST(h.next_attempt_at, COALESCE(e.circuit_until, h.next_attempt_at)) AS due_at,
+       COALESCE(e.consecutive_failures, 0) > 0 AS failing
 FROM heads h
 JOIN tenants t ON t.id = h.tenant_id
 LEFT JOIN endpoints e ON e.tenant_id = h.tenant_id AND e.receiver = h.receiver
 WHERE e.disabled_at IS NULL
-ORDER BY due_at
+ORDER BY failing, due_at
 LIMIT %(limit)s
 """
 
 
 async def due_endpoints(conn: AsyncConnection[Any], limit: int) -> list[DueEndpoint]:
-    """Endpoints with something pending, soonest due first (due or not: the caller compares with
-    its clock, and sleeps until the first one that is not yet due)."""
+    """Endpoints with something pending: those not failing first, each part soonest due first
+    (due or not: the caller compares with its clock, and sleeps until the first one not yet
+    due)."""
     rows = await fetch_all(conn, _DUE, {"limit": limit})
-    return [DueEndpoint(r["tenant_id"], r["tenant"], r["receiver"], r["due_at"]) for r in rows]
+    return [DueEndpoint(r["tenant_id"], r["tenant"], r["receiver"], r["due_at"], r["failing"])
+            for r in rows]
 
 
 async def endpoint_target(conn: AsyncConnection[Any], tenant_id: int, receiver: str,

@@ -1,5 +1,6 @@
-"""Two delivery processes over one database (as ``test_delivery_worker.py``, see there): one
-endpoint is never delivered by both at once, and when one stops the other delivers the rest.
+"""The dispatcher, on real parts as in ``test_delivery_worker.py`` (see there): failing
+endpoints never take every worker; and two delivery processes over one database never deliver
+one endpoint at once, and when one stops the other delivers the rest.
 """
 
 from __future__ import annotations
@@ -16,17 +17,46 @@ from shared.alerting.webhook_secret import new_secret
 from tests.integration.conftest import RunningPostgres
 from tests.integration.delivery_harness import (
     PROCESS_HEADER,
+    DeliveryRig,
     delivery_rig,
     tenant_yaml,
 )
-from tests.integration.delivery_replies import (
-    SETTLE,
-)
+from tests.integration.delivery_replies import SETTLE, in_turn
 from tests.receivers import Hit, Receiver, Reply
 
 pytestmark = pytest.mark.integration
 
 SECRET = new_secret()
+
+
+async def test_failing_endpoints_never_take_every_worker_from_one_that_answers(
+        postgres_server: RunningPostgres, receivers: Callable[..., Receiver]) -> None:
+    dead = {f"dead{n}": receivers() for n in range(3)}
+    for rx in dead.values():
+        rx.reply(in_turn(Reply(500), Reply(delay=60)))  # fails, then hangs on every retry
+    healthy = receivers()
+    config = tenant_yaml({**{name: rx.url() for name, rx in dead.items()},
+                          "healthy": healthy.url()}, SECRET,
+                         {name: "[0s, 0s, 0s, 0s]" for name in dead})
+    async with delivery_rig(postgres_server, config) as rig:
+        await rig.start_delivery(max_workers=2, timeout=45)
+        for name in dead:
+            await rig.enqueue(name)
+        await rig.wait_until(functools.partial(_each_failed_once, rig, list(dead)), SETTLE)
+        await rig.wait_until(lambda: _arrived(dead, 4), SETTLE)  # three 500s, a retry hanging
+        sent = [await rig.enqueue("healthy") for _ in range(5)]
+        await rig.wait_until(lambda: rig.settled("healthy"), SETTLE)
+
+        # Delivered while a failing endpoint's retry hung in the other worker: failing ones
+        # get at most half the workers (one of two), whatever their number.
+        assert healthy.delivered_ids() == sent
+        for name in dead:
+            assert len(await rig.attempts(name)) == 1, name  # the 500; no retry answered yet
+        assert sum(len(rx.hits) for rx in dead.values()) == 4  # no second retry was started
+
+
+async def _each_failed_once(rig: DeliveryRig, names: list[str]) -> bool:
+    return all([len(await rig.attempts(name)) >= 1 for name in names])
 
 
 def _flaky(every: int, delay: float) -> Callable[[Hit], Reply]:

@@ -5,6 +5,9 @@ The dispatcher looks at the outbox when woken (a flush queued something, a worke
 at least every ``poll`` seconds (another process queued something; a retry came due), and sleeps
 no longer than until the first known due time. It starts a worker only for an endpoint whose lock
 it gets (``locks.py``): with several alerts processes, each endpoint is served by one at a time.
+Failing endpoints (their last attempt failed) get at most half the workers: a dead receiver holds
+a worker for a whole timeout per attempt, and a crowd of them must not take every worker from
+the receivers that answer.
 If the lock connection fails (PostgreSQL restarted), every worker is stopped — their locks are
 gone — and the dispatcher reconnects; what was not settled is sent again.
 """
@@ -41,6 +44,11 @@ class Dispatcher:
     max_workers: int = 64
     _woken: asyncio.Event = field(default_factory=asyncio.Event)
     _running: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
+    _failing: set[Key] = field(default_factory=set)  # running workers of failing endpoints
+
+    @property
+    def max_failing_workers(self) -> int:
+        return max(1, self.max_workers // 2)
 
     def wake(self) -> None:
         """Look at the outbox now (called after a flush queued a notification)."""
@@ -81,10 +89,14 @@ class Dispatcher:
                 continue
             if endpoint.due_at > now:
                 wait = min(wait, (endpoint.due_at - now).total_seconds())
-                break  # sorted by due time: the rest are later
+                continue  # each part (not failing, failing) is sorted by due time
             if len(self._running) >= self.max_workers:
                 break
+            if endpoint.failing and len(self._failing) >= self.max_failing_workers:
+                continue
             if await locks.try_lock(*key):
+                if endpoint.failing:
+                    self._failing.add(key)
                 self._running[key] = asyncio.create_task(self._work(locks, endpoint))
         return max(wait, 0.0)
 
@@ -101,6 +113,7 @@ class Dispatcher:
             await asyncio.sleep(1)
         finally:
             self._running.pop(key, None)
+            self._failing.discard(key)
             with contextlib.suppress(Exception):
                 await locks.unlock(*key)
             self.wake()
@@ -120,3 +133,4 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._running.clear()
+        self._failing.clear()
