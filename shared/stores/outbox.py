@@ -213,7 +213,7 @@ async def settle(conn: AsyncConnection[Any], tenant_id: int, receiver: str,
              "detail": s.detail, "last_status": s.last_status,
              "attempted_at": s.attempt.at if s.attempt else None} for s in outcomes],
             returning=True)
-        while True:
+        while outcomes:  # one result set per outcome
             dead.extend(row[0] for row in await cur.fetchall() if row[1] == "dead")
             if not cur.nextset():
                 break

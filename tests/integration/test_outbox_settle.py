@@ -27,5 +27,8 @@ async def test_a_second_settle_of_a_dead_notification_adds_no_history(
         failed = await rig.history("notify_failed")
         (row,) = await rig.outbox("ops")
 
+        async with rig.pool.connection() as conn, conn.transaction():
+            await outbox.settle(conn, rig.tenant_id, "ops", [], None, rig.clock())  # a no-op
+
     assert (row.outcome, row.attempts) == ("dead", 8)
     assert sorted(r["alert_id"] for r in failed) == ["a1", "a2"]  # once each
