@@ -1,10 +1,6 @@
-"""Webhook delivery on real parts, as ``test_delivery_worker.py`` (see there): an endpoint's
-circuit, dead letters, the delivery log, the webhook-id kept across retries, and key rotation.
-
-Schedules are compressed (``retry_schedule: [0s, 0s, 0s]``: immediate retries); where a test needs
-time to pass (Svix's schedule, a circuit's cool-down, a secret's grace period) a ``ShiftedClock``
-moves every part's clock forward instead of waiting.
-"""
+"""Webhook delivery on real parts, as ``test_delivery_worker.py`` (see there, also for the
+compressed schedules and the shifted clock): an endpoint's circuit, dead letters, the delivery
+log, the webhook-id kept across retries, and key rotation."""
 
 from __future__ import annotations
 
