@@ -60,8 +60,8 @@ async def queue_backlog(url: str, tenant: str, yaml_text: str, endpoints: int, c
     now = datetime.now(UTC)
     async with await psycopg.AsyncConnection.connect(url) as conn:
         await tenants.create_tenant(conn, tenant, now)
-        await tenant_config.apply_config(conn, await tenants.tenant_id(conn, tenant),
-                                         load_config(yaml_text), now)
+        tenant_id = await tenants.tenant_id(conn, tenant)
+        await tenant_config.apply_config(conn, tenant_id, load_config(yaml_text), now)
         async with conn.transaction():
             for n in range(count):
                 note = f"ntf_bench{n:08d}{uuid.uuid4().hex[:8]}"
@@ -71,7 +71,7 @@ async def queue_backlog(url: str, tenant: str, yaml_text: str, endpoints: int, c
                     id=note, tenant=tenant, group_id=f"g{n % endpoints}",
                     receiver=f"r{n % endpoints:02d}", firing=[], resolved=[], created_at=now,
                     outcome="pending")
-                await outbox.enqueue(conn, record, "brisk", body)
+                await outbox.enqueue(conn, tenant_id, record, "brisk", body)
 
 
 def free_run(count: int) -> int:

@@ -117,7 +117,7 @@ class Flusher:
             note = self._render(tenant, group, receiver, plan, now) if plan.notify else None
             if note is not None:
                 record, fmt, body = note
-                await outbox.enqueue(conn, record, fmt, body)
+                await outbox.enqueue(conn, tenant.id, record, fmt, body)
                 for alert in plan.firing + plan.resolved:
                     changes.append(AlertChange(
                         tenant=tenant.name, alert_id=alert.id, change="notified", at=now,

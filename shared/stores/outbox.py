@@ -20,7 +20,6 @@ from psycopg import AsyncConnection
 from shared.alerting.delivery import AttemptRecord, EndpointHealth, OutboxItem
 from shared.alerting.state import NotificationRecord
 from shared.stores.sql import fetch_all, fetch_one
-from shared.stores.tenants import tenant_id as lookup_tenant_id
 
 
 @dataclass(frozen=True)
@@ -72,14 +71,13 @@ ON CONFLICT (id) DO NOTHING
 """
 
 
-async def enqueue(conn: AsyncConnection[Any], record: NotificationRecord, fmt: str | None,
-                  body: bytes | None) -> bool:
-    """Queue ``record`` (outcome ``pending`` when there is a ``body`` to send, due at its
-    ``created_at``; else ``recorded``). An id already stored is left as it is: the same
-    notification again. True when it was queued now."""
-    tenant = await lookup_tenant_id(conn, record.tenant)
+async def enqueue(conn: AsyncConnection[Any], tenant_id: int, record: NotificationRecord,
+                  fmt: str | None, body: bytes | None) -> bool:
+    """Queue ``record`` for tenant ``tenant_id`` (outcome ``pending`` when there is a ``body``
+    to send, due at its ``created_at``; else ``recorded``). An id already stored is left as it
+    is: the same notification again. True when it was queued now."""
     cur = await conn.execute(_ENQUEUE, {
-        "id": record.id, "tenant_id": tenant, "group_id": record.group_id,
+        "id": record.id, "tenant_id": tenant_id, "group_id": record.group_id,
         "receiver": record.receiver, "firing": list(record.firing),
         "resolved": list(record.resolved), "created_at": record.created_at,
         "outcome": "pending" if body is not None else "recorded", "format": fmt, "body": body,

@@ -201,7 +201,7 @@ class DeliveryRig:
                                     resolved=list(resolved), created_at=self.clock(),
                                     outcome="pending")
         async with self.pool.connection() as conn:
-            await outbox.enqueue(conn, record, "brisk", payload)
+            await outbox.enqueue(conn, self.tenant_id, record, "brisk", payload)
         if wake:
             self.wake()
         return note_id
