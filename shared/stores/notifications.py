@@ -1,5 +1,6 @@
-"""The ``notifications`` table: the log of what each group sent to its receiver and how it went
-(since 0002 also the outbox the delivery workers drain: ``shared/stores/outbox.py``)."""
+"""Reading the ``notifications`` table: the log of what each group sent to its receiver and how
+it went. The rows are written by the outbox (``shared/stores/outbox.py``: queued by a flush,
+settled by the delivery workers)."""
 
 from __future__ import annotations
 
@@ -12,31 +13,6 @@ from psycopg.rows import dict_row
 
 from shared.alerting.delivery import OutboxOutcome
 from shared.alerting.state import NotificationRecord
-from shared.stores.tenants import tenant_id as lookup_tenant_id
-
-# Recording the same id again (the flush of an unchanged group retried after a failure) keeps
-# what it carried and when it was made, and takes the latest outcome: recording one record
-# twice is recording it once. A row of another tenant is never touched.
-_RECORD = """
-INSERT INTO notifications AS n (id, tenant_id, group_id, receiver, firing, resolved, created_at,
-                                outcome, detail, attempts)
-VALUES (%(id)s, %(tenant_id)s, %(group_id)s, %(receiver)s, %(firing)s::text[], %(resolved)s::text[],
-        %(created_at)s, %(outcome)s, %(detail)s, %(attempts)s)
-ON CONFLICT (id) DO UPDATE SET outcome = EXCLUDED.outcome, detail = EXCLUDED.detail,
-                               attempts = EXCLUDED.attempts
-WHERE n.tenant_id = EXCLUDED.tenant_id
-"""
-
-
-async def record_notification(conn: psycopg.AsyncConnection[Any], record: NotificationRecord) -> None:
-    """Record it, or its new outcome (by ``record.id``). Raises UnknownTenant for an unknown
-    tenant."""
-    tenant = await lookup_tenant_id(conn, record.tenant)
-    await conn.execute(_RECORD, {
-        "id": record.id, "tenant_id": tenant, "group_id": record.group_id,
-        "receiver": record.receiver, "firing": list(record.firing),
-        "resolved": list(record.resolved), "created_at": record.created_at,
-        "outcome": record.outcome, "detail": record.detail, "attempts": record.attempts})
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,8 @@ import pytest
 from shared.alerting.state import AlertGroup, NotificationRecord, Notified, RouteTarget
 from shared.schemas.alert import Alert, AlertChange, AlertReason, EventScore
 from shared.schemas.scored_event import RiskScores
-from shared.stores import alerts, groups, history, notifications
+from shared.stores import alerts, groups, history, notifications, outbox
+from shared.stores.outbox import Settled
 
 pytestmark = pytest.mark.integration
 
@@ -285,18 +286,21 @@ def record(tenant: str, record_id: str, attempts: int, outcome: Any = "delivered
            receiver: str = "ops", at: datetime = T0) -> NotificationRecord:
     return NotificationRecord(id=record_id, tenant=tenant, group_id="g1", receiver=receiver,
                               firing=["alert-0001"], resolved=[], created_at=at, outcome=outcome,
-                              detail=f"attempt {attempts}", attempts=attempts)
+                              detail=f"attempt {attempts}" if attempts else "", attempts=attempts)
 
 
-async def test_a_notification_is_recorded_once_with_its_latest_outcome(conn: Conn) -> None:
+async def test_a_notification_queued_twice_is_stored_once_with_its_settled_outcome(
+        conn: Conn) -> None:
     tid, name = await new_tenant(conn)
     rid = str(uuid4())
-    await notifications.record_notification(conn, record(name, rid, 5, "dead"))
-    await notifications.record_notification(conn, record(name, rid, 3, "delivered",
-                                                         at=T0 + timedelta(minutes=5)))
-    await notifications.record_notification(conn, record(name, rid, 3, "delivered"))  # replayed
-    other = record(name, str(uuid4()), 1, receiver="audit", at=T0 + timedelta(minutes=1))
-    await notifications.record_notification(conn, other)
+    assert await outbox.enqueue(conn, tid, record(name, rid, 0, "pending"), "brisk", b"{}")
+    again = record(name, rid, 0, "pending", at=T0 + timedelta(minutes=5))
+    assert not await outbox.enqueue(conn, tid, again, "brisk", b"{}")  # the same one: kept as is
+    await outbox.settle(conn, tid, "ops", [Settled(rid, "delivered", 3, None, "attempt 3", 204,
+                                                   None)], None, T0 + timedelta(minutes=6))
+    other = record(name, str(uuid4()), 0, "pending", receiver="audit",
+                   at=T0 + timedelta(minutes=1))
+    await outbox.enqueue(conn, tid, other, "brisk", b"{}")
     assert await notifications.list_notifications(conn, tid) == [other, record(name, rid, 3)]
     assert await notifications.list_notifications(conn, tid, receiver="ops") == [record(name, rid, 3)]
 
@@ -324,10 +328,13 @@ async def test_a_tenant_never_sees_or_changes_another_tenants_state(conn: Conn) 
     assert [a.tenant for a in await groups.group_alerts(conn, a_id, "g-same")] == [a_name]
 
     rid = str(uuid4())
-    await notifications.record_notification(conn, record(a_name, rid, 1))
-    await notifications.record_notification(conn, record(b_name, rid, 5, "dead"))
+    await outbox.enqueue(conn, a_id, record(a_name, rid, 0, "pending"), "brisk", b"{}")
+    # B queuing, then settling, a notification with A's id changes nothing of A's.
+    assert not await outbox.enqueue(conn, b_id, record(b_name, rid, 0, "pending"), "brisk", b"{}")
+    await outbox.settle(conn, b_id, "ops", [Settled(rid, "dead", 5, None, "attempt 5", 500, None)],
+                        None, T0)
     assert await notifications.list_notifications(conn, b_id) == []
-    assert await notifications.list_notifications(conn, a_id) == [record(a_name, rid, 1)]
+    assert await notifications.list_notifications(conn, a_id) == [record(a_name, rid, 0, "pending")]
 
 
 async def test_listing_shows_acked_silenced_and_inhibited_alerts(conn: Conn) -> None:

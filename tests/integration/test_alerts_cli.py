@@ -16,7 +16,8 @@ from typer.testing import CliRunner, Result
 from brisk.cli import app
 from shared.alerting.state import NotificationRecord
 from shared.schemas.alert import Alert, AlertChange, AlertReason
-from shared.stores import alerts, history, notifications
+from shared.stores import alerts, history, outbox
+from shared.stores.outbox import Settled
 
 pytestmark = pytest.mark.integration
 
@@ -54,10 +55,12 @@ async def _seed(url: str) -> Seeded:
                    AlertChange(tenant=name, alert_id=FIRING_ID, change="acked",
                                at=T0 + timedelta(minutes=12), detail={"by": "ana"})]
         await history.record_changes(conn, tid, changes)
-        await notifications.record_notification(conn, NotificationRecord(
+        note = NotificationRecord(
             id=str(uuid4()), tenant=name, group_id="g1", receiver="ops", firing=[FIRING_ID],
-            resolved=[RESOLVED_ID], created_at=T0 + timedelta(minutes=11), outcome="delivered",
-            attempts=1))
+            resolved=[RESOLVED_ID], created_at=T0 + timedelta(minutes=11), outcome="pending")
+        await outbox.enqueue(conn, tid, note, "brisk", b"{}")
+        await outbox.settle(conn, tid, "ops", [Settled(note.id, "delivered", 1, None, "", 204,
+                                                       None)], None, T0 + timedelta(minutes=11))
     return Seeded(name, changes)
 
 
