@@ -7,7 +7,10 @@ no longer than until the first known due time. It starts a worker only for an en
 it gets (``locks.py``): with several alerts processes, each endpoint is served by one at a time.
 Failing endpoints (their last attempt failed) get at most half the workers: a dead receiver holds
 a worker for a whole timeout per attempt, and a crowd of them must not take every worker from
-the receivers that answer.
+the receivers that answer. Whether an endpoint is failing comes from the pass's outbox query, so
+an endpoint whose worker ended while the pass ran is left to the next pass (the ending wakes it):
+its row may predate that worker's settle, and a retry started on it as "not failing" would hold a
+second worker past the cap.
 If the lock connection fails (PostgreSQL restarted), every worker is stopped — their locks are
 gone — and the dispatcher reconnects; what was not settled is sent again.
 """
@@ -45,6 +48,7 @@ class Dispatcher:
     _woken: asyncio.Event = field(default_factory=asyncio.Event)
     _running: dict[Key, asyncio.Task[None]] = field(default_factory=dict)
     _failing: set[Key] = field(default_factory=set)  # running workers of failing endpoints
+    _ended: set[Key] = field(default_factory=set)  # workers ended since this pass's query began
 
     @property
     def max_failing_workers(self) -> int:
@@ -79,14 +83,15 @@ class Dispatcher:
 
     async def _dispatch(self, locks: EndpointLocks) -> float:
         """Start workers for what is due; the seconds until the next known due time."""
+        self._ended.clear()
         async with self.pool.connection() as conn:
             endpoints = await outbox.due_endpoints(conn, limit=self.max_workers * 4)
         now = self.clock()
         wait = self.poll
         for endpoint in endpoints:
             key = (endpoint.tenant_id, endpoint.receiver)
-            if key in self._running:
-                continue
+            if key in self._running or key in self._ended:
+                continue  # running, or its row may predate its worker's settle
             if endpoint.due_at > now:
                 wait = min(wait, (endpoint.due_at - now).total_seconds())
                 continue  # each part (not failing, failing) is sorted by due time
@@ -114,6 +119,7 @@ class Dispatcher:
         finally:
             self._running.pop(key, None)
             self._failing.discard(key)
+            self._ended.add(key)
             with contextlib.suppress(Exception):
                 await locks.unlock(*key)
             self.wake()
