@@ -109,10 +109,32 @@ def up(
 SERVICES = ("ingest", "scorer", "alerts", "api")
 
 
+LexiconOption = Annotated[Path | None, typer.Option(
+    "--lexicon", help="A lexicon JSON file instead of the shipped one (the scorer service "
+                      "takes it as BRISK_SCORER_LEXICON_PATH)")]
+
+
+def _lexicon(path: Path | None) -> Path:
+    """The lexicon to score with; a missing or malformed one stops the command with one line."""
+    from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
+
+    if path is None:
+        return DEFAULT_LEXICON
+    try:
+        load_lexicon(path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        reason = (f"missing key {exc}" if isinstance(exc, KeyError)
+                  else exc.strerror if isinstance(exc, OSError) else str(exc))
+        typer.echo(f"--lexicon {path}: {reason}", err=True)
+        raise typer.Exit(2) from None
+    return path
+
+
 @app.command()
 def score(
     input_: Annotated[str, typer.Option("--input", help="A file, or - for standard input")] = "-",
     fmt: Annotated[str, typer.Option("--format", help="jsonl, rss, atom or gdelt")] = "jsonl",
+    lexicon: LexiconOption = None,
 ) -> None:
     """Score items offline: one JSON line per input item, in input order, on stdout."""
     from brisk.score_command import run_score
@@ -123,18 +145,22 @@ def score(
     if input_ != "-" and not Path(input_).is_file():
         typer.echo(f"--input {input_}: no such file", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(run_score(input_, fmt, sys.stdout))
+    raise typer.Exit(run_score(input_, fmt, sys.stdout, _lexicon(lexicon)))
 
 
 @app.command(name="eval")
 def evaluate(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True,
                                          help="Labelled JSON Lines (the eval format)")],
+    lexicon: LexiconOption = None,
+    misses: Annotated[bool, typer.Option(
+        "--misses", help="Also list every item whose category or severity level is wrong, "
+                         "with the scorer's reasons")] = False,
 ) -> None:
     """Macro-F1 of category, per-category precision/recall, country F1, severity error."""
     from brisk.score_command import run_eval
 
-    typer.echo(run_eval(file))
+    typer.echo(run_eval(file, _lexicon(lexicon), misses))
 
 
 token_app = typer.Typer(help="Push tokens for partners (POST /v1/ingest).", no_args_is_help=True)

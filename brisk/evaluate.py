@@ -6,7 +6,9 @@
   items whose label countries came from GDELT's geocoder (``countries_from_geo``);
 - severity: mean absolute error between the predicted level (0-3) and the label's severity, and
   their Spearman rank correlation over all items (ties take their average rank);
-- per source group (gdelt1, reddit, rss…): macro-F1 and the number of items.
+- per source group (gdelt1, reddit, rss…): macro-F1 and the number of items;
+- on request, every item the scorer got wrong (``Miss``), with the reasons it gave: the
+  figures say how much, these lines say which class of item to look at.
 """
 
 from __future__ import annotations
@@ -115,6 +117,30 @@ def by_source(pairs: list[Pair]) -> dict[str, list[Pair]]:
 
 def confusion(pairs: list[Pair]) -> Counter[tuple[str, str]]:
     return Counter((p.label_category, p.category) for p in pairs)
+
+
+@dataclass(frozen=True)
+class Miss:
+    """An item whose predicted category or severity level is not its label's."""
+
+    id: str
+    title: str
+    pair: Pair
+    reasons: tuple[str, ...]  # the scorer's top explanations, "feature:weight"
+
+
+def misses_report(misses: list[Miss], width: int = 110) -> str:
+    """One line per miss, grouped by (label → predicted) and then by label level:
+    ``id  label/level → predicted/level  title  [reasons]``."""
+    lines = [f"misses: {len(misses)} (label/level → predicted/level)"]
+    for miss in sorted(misses, key=lambda m: (m.pair.label_category, m.pair.category,
+                                              m.pair.label_level, m.pair.level, m.id)):
+        p = miss.pair
+        title = " ".join(miss.title.split())
+        title = title if len(title) <= width else title[:width - 1] + "…"
+        lines.append(f"  {miss.id}  {p.label_category}/{p.label_level} → {p.category}/{p.level}"
+                     f"  {title}  [{'; '.join(miss.reasons)}]")
+    return "\n".join(lines)
 
 
 def report(pairs: list[Pair]) -> str:

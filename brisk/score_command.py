@@ -10,9 +10,10 @@ from typing import IO, Any
 
 import orjson
 
-from brisk.evaluate import Pair, report
+from brisk.evaluate import Miss, Pair, misses_report, report
 from brisk.score_input import FEED_FORMATS, Item, feed_items, jsonl_items, utc_now
 from services.scorer.factory import build_scorer
+from services.scorer.lexicon import DEFAULT_LEXICON
 from services.scorer.scoring import severity_level
 from shared.schemas import ScoredEvent
 
@@ -47,8 +48,9 @@ def read_items(source: str, fmt: str) -> Iterator[Item]:
             stream.close()
 
 
-def run_score(source: str, fmt: str, out: IO[str]) -> int:
-    scorer = build_scorer()
+def run_score(source: str, fmt: str, out: IO[str],
+              lexicon_path: Path = DEFAULT_LEXICON) -> int:
+    scorer = build_scorer(lexicon_path)
     now = utc_now()
     for item in read_items(source, fmt):
         if item.event is None:
@@ -60,8 +62,9 @@ def run_score(source: str, fmt: str, out: IO[str]) -> int:
     return 0
 
 
-def run_eval(path: Path) -> str:
-    scorer = build_scorer()
+def run_eval(path: Path, lexicon_path: Path = DEFAULT_LEXICON, misses: bool = False) -> str:
+    """The figures for a labelled file; with ``misses``, every item scored wrong after them."""
+    scorer = build_scorer(lexicon_path)
     lexicon = scorer.engine.lexicon
     labels = {}
     sources = {}
@@ -72,17 +75,22 @@ def run_eval(path: Path) -> str:
                 labels[str(data.get("id"))] = data.get("label") or {}
                 sources[str(data.get("id"))] = str(data.get("source") or "")
     pairs = []
+    missed: list[Miss] = []
     now = utc_now()
     for item in read_items(str(path), "jsonl"):
         label = labels.get(str(item.id))
         if item.event is None or not label:
             continue
         scored = scorer(item.event, now)
-        pairs.append(Pair(
+        pair = Pair(
             category=scored.category, label_category=label.get("primary", "none"),
             countries=scored.countries, label_countries=list(label.get("countries", [])),
             from_geo=bool(label.get("countries_from_geo")),
             level=severity_level(scored.severity, scored.category, lexicon),
             label_level=int(label.get("severity", 0)), source=sources.get(str(item.id), ""),
-        ))
-    return report(pairs)
+        )
+        pairs.append(pair)
+        if misses and (pair.category, pair.level) != (pair.label_category, pair.label_level):
+            missed.append(Miss(str(item.id), scored.title, pair, tuple(
+                f"{e.feature}:{e.weight:g}" for e in scored.explanations[:4])))
+    return report(pairs) + ("\n" + misses_report(missed) if misses else "")

@@ -1,10 +1,20 @@
-"""brisk eval's metrics: Spearman's rank correlation with averaged ties, and source groups."""
+"""brisk eval's metrics: Spearman's rank correlation with averaged ties, source groups, and the
+listing of misses."""
 
 from __future__ import annotations
 
 import pytest
 
-from brisk.evaluate import Pair, average_ranks, by_source, report, source_group, spearman
+from brisk.evaluate import (
+    Miss,
+    Pair,
+    average_ranks,
+    by_source,
+    misses_report,
+    report,
+    source_group,
+    spearman,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,3 +65,27 @@ def test_the_report_gives_spearman_and_per_source_figures() -> None:
     text = report(pairs)
     assert "severity level Spearman:" in text
     assert "rss           macro-F1" in text and "(n=2)" in text
+
+
+def _miss(item_id: str, label: str, level: int, predicted: str, predicted_level: int,
+          title: str = "A headline") -> Miss:
+    pair = Pair(predicted, label, [], [], False, predicted_level, level)
+    return Miss(item_id, title, pair, ("unrest:50", "modifier:fatalities:25"))
+
+
+def test_misses_are_grouped_by_label_then_prediction_one_line_each() -> None:
+    listing = misses_report([
+        _miss("c", "political", 2, "none", 0), _miss("a", "political", 1, "none", 0),
+        _miss("b", "none", 0, "political", 1, title="Two\nlines   and  spaces"),
+    ]).splitlines()
+
+    assert listing[0] == "misses: 3 (label/level → predicted/level)"
+    assert listing[1] == ("  b  none/0 → political/1  Two lines and spaces"
+                          "  [unrest:50; modifier:fatalities:25]")
+    assert [line.split()[0] for line in listing[2:]] == ["a", "c"]
+
+
+def test_a_long_title_is_cut_to_the_width() -> None:
+    line = misses_report([_miss("a", "none", 0, "political", 1, title="x" * 500)],
+                         width=40).splitlines()[1]
+    assert "x" * 39 + "…" in line and "x" * 40 not in line

@@ -89,6 +89,34 @@ def test_bad_arguments_are_refused() -> None:
     assert brisk("score", "--input", "/nonexistent.jsonl").returncode == 2
 
 
+def test_a_lexicon_of_ones_own_scores_through_the_same_path(tmp_path: Path) -> None:
+    """``--lexicon``: what an operator edits for BRISK_SCORER_LEXICON_PATH, checked offline."""
+    shipped = json.loads((ROOT / "services" / "scorer" / "data" / "lexicon.json").read_text())
+    no_politics = {**shipped, "features": [f for f in shipped["features"]
+                                           if f["category"] != "political"]}
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps(no_politics))
+    stdin = json.dumps(items()[0]) + "\n"
+
+    assert json.loads(brisk("score", stdin=stdin).stdout)["category"] == "political"
+    own = json.loads(brisk("score", "--lexicon", str(path), stdin=stdin).stdout)
+    assert own["category"] != "political"
+    assert not [e for e in own["explanations"] if e["category"] == "political"]
+
+
+def test_a_malformed_lexicon_stops_with_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.json"
+    path.write_text(json.dumps({"features": []}))
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(json.dumps({**items()[1], "label": {"primary": "regulatory"}}) + "\n")
+    for args in (("score",), ("eval", str(labelled))):
+        for lexicon in (path, tmp_path / "missing.json"):
+            result = brisk(*args, "--lexicon", str(lexicon), stdin="")
+            assert result.returncode == 2
+            assert result.stderr.startswith(f"--lexicon {lexicon}: ")
+            assert len(result.stderr.strip().splitlines()) == 1
+
+
 @needs_dev
 def test_eval_reports_the_figures() -> None:
     result = brisk("eval", str(DEV))
@@ -98,3 +126,26 @@ def test_eval_reports_the_figures() -> None:
         assert needle in result.stdout
     macro = float(result.stdout.split("category macro-F1:")[1].split()[0])
     assert macro > 0.7  # a regression guard on the dev set, not a tuning target
+    assert "misses:" not in result.stdout
+
+
+@needs_dev
+def test_eval_lists_every_miss_with_its_reasons_on_request() -> None:
+    labels = {row["id"]: row["label"] for row in map(json.loads, DEV.read_text().splitlines())}
+    result = brisk("eval", str(DEV), "--misses")
+    assert result.returncode == 0, result.stderr
+    head, listing = result.stdout.split("\nmisses: ")
+    count = int(listing.split()[0])
+    lines = listing.splitlines()[1:]
+    assert len(lines) == count and 0 < count < len(labels)
+    scored = {json.loads(line)["id"]: json.loads(line)
+              for line in brisk("score", "--input", str(DEV)).stdout.splitlines()}
+    for line in lines:
+        item_id, label, _arrow, predicted = line.split()[:4]
+        assert label == f"{labels[item_id]['primary']}/{labels[item_id]['severity']}"
+        assert predicted.split("/")[0] == scored[item_id]["category"]
+        assert label != predicted
+        reasons = [f"{e['feature']}:" for e in scored[item_id]["explanations"][:4]]
+        assert all(reason in line for reason in reasons)
+    wrong = {i for i, s in scored.items() if s["category"] != labels[i]["primary"]}
+    assert {line.split()[0] for line in lines} >= wrong  # every category miss is listed
