@@ -29,6 +29,10 @@ def features(event: ScoredEvent) -> set[str]:
          "asset_seizure"),
         ("Gunmen seize hostages at a hillside hotel", "political", "terrorism_and_attacks"),
         ("Rebels seize town after two days of fighting", "political", "active_combat"),
+        # Severity 2 (violent protests) against the Reddit convention's active combat (3):
+        # crowds clashing with police are unrest, armies clashing are combat.
+        ("Police and protesters clash outside the governor's office", "political", "unrest"),
+        ("Troops clash with separatist fighters near the border", "political", "active_combat"),
         # Regulatory: a new law changes rules; international law mentioned changes none.
         ("Parliament passes law capping foreign stakes in telecoms", "regulatory", "legislation"),
         # T1: a shutdown strike is supply_chain.
