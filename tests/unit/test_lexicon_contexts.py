@@ -68,6 +68,17 @@ def features(event: ScoredEvent) -> set[str]:
         ("Dairy industry in crisis as feed costs soar", "supply_chain", "sector_crisis"),
         ("Run-down railway network leaves freight waiting for weeks", "supply_chain",
          "infrastructure_weakness"),
+        # Regulatory: a court or government undoing a contract or licence changes the rules.
+        ("Court annuls power plant contract with foreign consortium", "regulatory",
+         "regulation_and_licensing"),
+        ("Central bank imposes curbs on foreign exchange withdrawals", "regulatory",
+         "tax_and_monetary"),
+        # Supply chain: road and rail blockades (South Asian "rasta roko" / "rail roko").
+        ("Farmers stage rasta roko on the national highway", "supply_chain",
+         "transport_disruption"),
+        # Political: targeted killings are attacks, not ordinary crime (T3: a wave).
+        ("Targeted killings of officials rise in the province", "political",
+         "terrorism_and_attacks"),
     ],
 )
 def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
@@ -96,6 +107,7 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         ("Celebrated novelist dies at 88", "mass_casualties"),
         ("Plant-based cheese may be the next food revolution", "coup_and_instability"),
         # A trend or a policy that threatens something is no threat between states.
+        ("Singer revokes her decision to retire", "regulation_and_licensing"),
         ("Rising sea levels threaten coastal vineyards, study finds", "tensions_and_threats"),
         ("Budget cuts to museums threaten rare fossil collections", "tensions_and_threats"),
     ],
@@ -134,6 +146,8 @@ def test_a_hedge_lowers_the_level_by_a_notch_and_keeps_the_category(
     ("title", "expected"),
     [
         ("Suicide bomber kills 12 at a crowded market", 3),  # Severity 3: fatalities
+        ("Target killing in the port city claims two lives", 3),  # fatalities in words
+        ("Rescuers save lives after quake", 2),  # lives saved are no fatalities
         ("Attack on a police post, no one hurt", 2),  # Severity 2: attack without fatalities
         ("US imposes sanctions on Iranian oil exporters", 3),  # sanctions imposed
         ("Senators call for sanctions on steel exporters", 1),  # calls for regulation
