@@ -73,6 +73,13 @@ def features(event: ScoredEvent) -> set[str]:
          "regulation_and_licensing"),
         ("Central bank imposes curbs on foreign exchange withdrawals", "regulatory",
          "tax_and_monetary"),
+        ("New cross-border data transfer rules take effect", "regulatory",
+         "regulation_and_licensing"),
+        ("New government seeks to renegotiate the railway's loan terms", "regulatory",
+         "regulation_and_licensing"),
+        # Supply chain: customs and inspections that strand goods at a border.
+        ("Customs inspections strand goods at the border for a week", "supply_chain",
+         "transport_disruption"),
         # Supply chain: road and rail blockades (South Asian "rasta roko" / "rail roko").
         ("Farmers stage rasta roko on the national highway", "supply_chain",
          "transport_disruption"),
@@ -108,6 +115,7 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         ("Plant-based cheese may be the next food revolution", "coup_and_instability"),
         # A trend or a policy that threatens something is no threat between states.
         ("Singer revokes her decision to retire", "regulation_and_licensing"),
+        ("Club breaks the rules on player transfers", "regulation_and_licensing"),
         ("Rising sea levels threaten coastal vineyards, study finds", "tensions_and_threats"),
         ("Budget cuts to museums threaten rare fossil collections", "tensions_and_threats"),
     ],
