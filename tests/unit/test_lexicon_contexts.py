@@ -75,7 +75,7 @@ def features(event: ScoredEvent) -> set[str]:
          "tax_and_monetary"),
         ("New cross-border data transfer rules take effect", "regulatory",
          "regulation_and_licensing"),
-        ("New government seeks to renegotiate the railway's loan terms", "regulatory",
+        ("New government seeks to renegotiate the railway's construction contract", "regulatory",
          "regulation_and_licensing"),
         # Supply chain: customs and inspections that strand goods at a border.
         ("Customs inspections strand goods at the border for a week", "supply_chain",
