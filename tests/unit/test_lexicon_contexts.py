@@ -57,6 +57,15 @@ def features(event: ScoredEvent) -> set[str]:
         # T9: a collision on commercial transport, its verb after a long subject.
         ("Night ferry carrying hundreds of holidaymakers rams fishing boat", "supply_chain",
          "transport_disruption"),
+        # Severity 3: coups — the army taking power or suspending the constitution.
+        ("Army takes power and suspends the constitution", "political",
+         "coup_and_instability"),
+        # T4: election disputes are political 1; kidnappers are a security incident.
+        ("Election results disputed as both sides claim victory", "political",
+         "governance_crisis"),
+        ("Kidnappers seize three foreign engineers", "political", "terrorism_and_attacks"),
+        ("Landslide blocks the mountain highway for a third day", "supply_chain",
+         "natural_disaster"),
         # Political: government collapse.
         ("Cabinet resigns after week of mass protests in the capital", "political",
          "governance_crisis"),
@@ -116,6 +125,9 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         # A trend or a policy that threatens something is no threat between states.
         ("Singer revokes her decision to retire", "regulation_and_licensing"),
         ("Club breaks the rules on player transfers", "regulation_and_licensing"),
+        # A landslide win is an election result; a new chief taking control is no coup.
+        ("Ruling party wins by a landslide", "natural_disaster"),
+        ("New chief executive takes control of the company", "coup_and_instability"),
         ("Rising sea levels threaten coastal vineyards, study finds", "tensions_and_threats"),
         ("Budget cuts to museums threaten rare fossil collections", "tensions_and_threats"),
     ],
