@@ -141,7 +141,16 @@ def test_an_ambiguous_word_out_of_its_sense_does_not_fire(title: str, absent: st
     ["Veteran recalls his historic battle in a new war film",  # figurative / historical use
      "Minister inaugurates new high speed rail link",  # T8: positive infrastructure news
      "Man arrested after stabbing in a nightclub queue",  # T3: ordinary crime
-     "Streaming platform bans political adverts"],  # T7
+     "Streaming platform bans political adverts",  # T7
+     # Figures of speech: a market battle, a deal struck, a storm of criticism, shares that
+     # explode, a plant fired up; and rates held, which change no rule.
+     "Startup wins battle for market share in ride-hailing",
+     "Airline strikes a deal with a Gulf carrier",
+     "Storm of criticism over the referee's decision",
+     "Shares explode higher after earnings beat",
+     "Minister fires up the new power plant",
+     "Central bank keeps interest rates unchanged",
+     "Police arrest man for stealing a motorbike"],  # T3: ordinary crime
 )
 def test_keyword_lookalikes_are_no_risk(title: str) -> None:
     assert score(title).category == "none"
