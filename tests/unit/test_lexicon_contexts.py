@@ -150,7 +150,11 @@ def test_an_ambiguous_word_out_of_its_sense_does_not_fire(title: str, absent: st
      "Shares explode higher after earnings beat",
      "Minister fires up the new power plant",
      "Central bank keeps interest rates unchanged",
-     "Police arrest man for stealing a motorbike"],  # T3: ordinary crime
+     "Police arrest man for stealing a motorbike",  # T3: ordinary crime
+     # Preparedness is no disaster: drills, safety campaigns, resistant crops.
+     "Earthquake drill held in the capital",
+     "Fire safety week begins in schools",
+     "Drought-resistant crops boost harvest"],
 )
 def test_keyword_lookalikes_are_no_risk(title: str) -> None:
     assert score(title).category == "none"
