@@ -82,6 +82,10 @@ def features(event: ScoredEvent) -> set[str]:
          "regulation_and_licensing"),
         ("Central bank imposes curbs on foreign exchange withdrawals", "regulatory",
          "tax_and_monetary"),
+        ("Government tightens screening of foreign investment", "regulatory",
+         "regulation_and_licensing"),
+        ("Draft bill would cap foreign stakes in banks", "regulatory",
+         "regulation_and_licensing"),
         ("New cross-border data transfer rules take effect", "regulatory",
          "regulation_and_licensing"),
         ("New government seeks to renegotiate the railway's construction contract", "regulatory",
@@ -184,6 +188,9 @@ def test_a_hedge_lowers_the_level_by_a_notch_and_keeps_the_category(
         ("Attack on a police post, no one hurt", 2),  # Severity 2: attack without fatalities
         ("US imposes sanctions on Iranian oil exporters", 3),  # sanctions imposed
         ("Senators call for sanctions on steel exporters", 1),  # calls for regulation
+        ("Treasury blacklists an oil tanker network", 3),  # a sanctions listing, in force
+        ("Parliament approves new foreign investment law", 2),  # a law passed, not talked of
+        ("Draft law on foreign ownership published for comment", 1),  # a proposal
         ("Dockworkers go on nationwide strike", 3),  # T10: a nationwide strike
         ("Foreign minister condemns neighbour's remarks", 1),  # rhetoric
         ("Peace talks resume between government and rebels", 1),  # de-escalation
