@@ -48,6 +48,8 @@ def features(event: ScoredEvent) -> set[str]:
         # Severity 1: rhetoric and accusations between states are political.
         ("Foreign ministry accuses neighbour of meddling in its election", "political",
          "diplomatic_friction"),
+        ("Country recalls its ambassador over spying row", "political", "diplomatic_friction"),
+        ("Regional rivals trade threats over the dam", "political", "tensions_and_threats"),
         ("Navy sends aircraft carrier to disputed waters", "political", "military_presence"),
         # Severity 1: threats between states or armed groups (the state from @country_words).
         ("Ruritania threatens to close its airspace to Freedonian jets", "political",
@@ -154,6 +156,14 @@ def test_an_ambiguous_word_out_of_its_sense_does_not_fire(title: str, absent: st
      "Shares explode higher after earnings beat",
      "Minister fires up the new power plant",
      "Central bank keeps interest rates unchanged",
+     # Company and family news: a product recall, a price war, a takeover of a rival, a
+     # verbal attack on a plan, a nuclear family, a bomb cyclone (T7, T8, T4).
+     "Carmaker recalls 10,000 vehicles over a brake fault",
+     "Retailer slashes prices as the discount war heats up",
+     "Oil giant eyes takeover of a rival",
+     "Minister launches attack on the opposition's budget plan",
+     "Nuclear family values debated on TV",
+     "Bomb cyclone brings snow to the north",
      "Police arrest man for stealing a motorbike",  # T3: ordinary crime
      # Preparedness is no disaster: drills, safety campaigns, resistant crops.
      "Earthquake drill held in the capital",
