@@ -50,6 +50,10 @@ def features(event: ScoredEvent) -> set[str]:
          "diplomatic_friction"),
         ("Country recalls its ambassador over spying row", "political", "diplomatic_friction"),
         ("Regional rivals trade threats over the dam", "political", "tensions_and_threats"),
+        ("India and Pakistan trade barbs at the UN", "political", "diplomatic_friction"),
+        # T3: crime the text frames as a wave is political 1, not ordinary crime.
+        ("Drug cartel killings spread to the capital", "political", "social_tension"),
+        ("Gang violence surges in the port city", "political", "social_tension"),
         ("Navy sends aircraft carrier to disputed waters", "political", "military_presence"),
         # Severity 1: threats between states or armed groups (the state from @country_words).
         ("Ruritania threatens to close its airspace to Freedonian jets", "political",
@@ -123,6 +127,8 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         ("Minister opens new railway line to the coast", "transport_disruption"),  # T8
         ("Tsunami warning lifted after offshore tremor", "tensions_and_threats"),
         ("Protesters storm the regional assembly building", "natural_disaster"),
+        ("North Korea fires a ballistic missile into the sea", "natural_disaster"),
+        ("President fires the army chief", "natural_disaster"),
         # T4: an official's resignation is an appointment matter; "dies at 88" an obituary;
         # a food revolution a figure of speech.
         ("Head of the national film archive resigns", "governance_crisis"),
