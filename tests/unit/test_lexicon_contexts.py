@@ -127,8 +127,8 @@ def test_an_ambiguous_word_scores_in_the_sense_its_neighbours_give(
         ("Minister opens new railway line to the coast", "transport_disruption"),  # T8
         ("Tsunami warning lifted after offshore tremor", "tensions_and_threats"),
         ("Protesters storm the regional assembly building", "natural_disaster"),
-        ("North Korea fires a ballistic missile into the sea", "natural_disaster"),
-        ("President fires the army chief", "natural_disaster"),
+        ("North Korea fires ballistic missile into sea", "natural_disaster"),
+        ("President fires army chief", "natural_disaster"),
         # T4: an official's resignation is an appointment matter; "dies at 88" an obituary;
         # a food revolution a figure of speech.
         ("Head of the national film archive resigns", "governance_crisis"),
