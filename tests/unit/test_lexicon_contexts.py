@@ -102,6 +102,8 @@ def features(event: ScoredEvent) -> set[str]:
         # Supply chain: road and rail blockades (South Asian "rasta roko" / "rail roko").
         ("Farmers stage rasta roko on the national highway", "supply_chain",
          "transport_disruption"),
+        ("Farmers block highways with tractors", "supply_chain", "transport_disruption"),
+        ("Rail network in disrepair, report says", "supply_chain", "infrastructure_weakness"),
         # Political: targeted killings are attacks, not ordinary crime (T3: a wave).
         ("Targeted killings of officials rise in the province", "political",
          "terrorism_and_attacks"),
