@@ -51,6 +51,10 @@ def features(event: ScoredEvent) -> set[str]:
         ("Country recalls its ambassador over spying row", "political", "diplomatic_friction"),
         ("Regional rivals trade threats over the dam", "political", "tensions_and_threats"),
         ("India and Pakistan trade barbs at the UN", "political", "diplomatic_friction"),
+        ("Kremlin denies interfering in the US vote", "political", "tensions_and_threats"),
+        ("Beijing says Washington is playing with fire over Taiwan", "political",
+         "tensions_and_threats"),
+        ("Israel vows to respond to rocket fire", "political", "armed_conflict"),
         # T3: crime the text frames as a wave is political 1, not ordinary crime.
         ("Drug cartel killings spread to the capital", "political", "social_tension"),
         ("Gang violence surges in the port city", "political", "social_tension"),
@@ -179,6 +183,7 @@ def test_an_ambiguous_word_out_of_its_sense_does_not_fire(title: str, absent: st
      "Nuclear family values debated on TV",
      "Bomb cyclone brings snow to the north",
      "Police arrest man for stealing a motorbike",  # T3: ordinary crime
+     "Man jailed for murdering his neighbour",
      # Preparedness is no disaster: drills, safety campaigns, resistant crops.
      "Earthquake drill held in the capital",
      "Fire safety week begins in schools",
