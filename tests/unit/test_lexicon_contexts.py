@@ -98,6 +98,15 @@ def features(event: ScoredEvent) -> set[str]:
          "regulation_and_licensing"),
         ("Customs introduces new inspection regime for rail cargo", "regulatory",
          "regulation_and_licensing"),
+        # Regulatory: export controls; Reddit: a sovereign default scare is political 2.
+        ("Government suspends cobalt exports", "regulatory", "trade_measures"),
+        ("Island state suspends foreign debt payments", "political", "sovereign_distress"),
+        ("Central bank launches a new currency next month", "regulatory",
+         "tax_and_monetary"),
+        # Supply chain: trucks queuing at a border; combat: paramilitaries shelling a city.
+        ("Coal exports stall at the border as trucks queue", "supply_chain",
+         "transport_disruption"),
+        ("Paramilitaries shell the capital", "political", "active_combat"),
         ("Draft bill would cap foreign stakes in banks", "regulatory",
          "regulation_and_licensing"),
         ("New cross-border data transfer rules take effect", "regulatory",
