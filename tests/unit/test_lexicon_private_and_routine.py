@@ -1,0 +1,47 @@
+"""Private accidents and a parliament's routine votes are no risk, while the industrial fires,
+attacks and laws beside them still are (T4, T9 and the severity scale); every headline is
+invented."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.scoring_probe import level, score
+
+
+@pytest.mark.parametrize("title", [
+    # T9: accidents count on commercial infrastructure; private incidents are none, deaths or not.
+    "Two killed in house fire on the city's outskirts",
+    "Family of five dies in house fire",
+    "Apartment blaze kills three pensioners",
+    "Restaurant fire kills eight diners",
+    "Hotel fire leaves twenty dead",
+    "Nightclub fire kills dozens of revellers",
+    # T4: a parliament's routine business changes no rule.
+    "Parliament votes on the budget",
+    "Parliament approves new speaker after long deadlock",
+    "Parliament votes to confirm the new prime minister",
+])
+def test_private_accidents_and_routine_votes_are_no_risk(title: str) -> None:
+    assert score(title).category == "none"
+
+
+@pytest.mark.parametrize(
+    ("title", "category", "least"),
+    [
+        # Supply chain: fires at industrial sites and in forests still disrupt, at 3 with deaths.
+        ("Fire at chemical plant kills twelve workers", "supply_chain", 3),
+        ("Forest fire rages near the main highway", "supply_chain", 1),
+        ("Warehouse fire at the container port destroys cargo", "supply_chain", 1),
+        # Severity 3: an attack on a hotel is terror with casualties, not a private accident.
+        ("Gunmen storm hotel killing twenty guests", "political", 3),
+        ("Suicide bomber kills thirty at hotel in the capital", "political", 3),
+        # Regulatory: a parliament passing a law still changes rules.
+        ("Parliament votes on new tax law for importers", "regulatory", 1),
+        ("Parliament approves mining code overhaul", "regulatory", 1),
+    ],
+)
+def test_the_risks_beside_them_still_count(title: str, category: str, least: int) -> None:
+    scored = score(title)
+    assert scored.category == category
+    assert level(scored) >= least
