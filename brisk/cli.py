@@ -9,12 +9,15 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from brisk.service_spec import ServiceSpec
 from brisk.stack import STATE_FILE, Ports, plan_stack, read_state, write_state
+
+if TYPE_CHECKING:
+    from services.scorer.lexicon import Lexicon
 
 app = typer.Typer(help="brisk: real-time risk early warning for Belt and Road operations.",
                   no_args_is_help=True, add_completion=False)
@@ -114,20 +117,20 @@ LexiconOption = Annotated[Path | None, typer.Option(
                       "takes it as BRISK_SCORER_LEXICON_PATH)")]
 
 
-def _lexicon(path: Path | None) -> Path:
-    """The lexicon to score with; a missing or malformed one stops the command with one line."""
-    from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
+def _lexicon(path: Path | None) -> Lexicon | None:
+    """The lexicon to score with (None: the shipped one), loaded once; a missing or malformed
+    one stops the command with one line."""
+    from services.scorer.lexicon import load_lexicon
 
     if path is None:
-        return DEFAULT_LEXICON
+        return None
     try:
-        load_lexicon(path)
+        return load_lexicon(path)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         reason = (f"missing key {exc}" if isinstance(exc, KeyError)
                   else exc.strerror if isinstance(exc, OSError) else str(exc))
         typer.echo(f"--lexicon {path}: {reason}", err=True)
         raise typer.Exit(2) from None
-    return path
 
 
 @app.command()

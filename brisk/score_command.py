@@ -13,7 +13,7 @@ import orjson
 from brisk.evaluate import Miss, Pair, misses_report, report
 from brisk.score_input import FEED_FORMATS, Item, feed_items, jsonl_items, utc_now
 from services.scorer.factory import build_scorer
-from services.scorer.lexicon import DEFAULT_LEXICON
+from services.scorer.lexicon import Lexicon
 from services.scorer.scoring import severity_level
 from shared.schemas import ScoredEvent
 
@@ -48,9 +48,8 @@ def read_items(source: str, fmt: str) -> Iterator[Item]:
             stream.close()
 
 
-def run_score(source: str, fmt: str, out: IO[str],
-              lexicon_path: Path = DEFAULT_LEXICON) -> int:
-    scorer = build_scorer(lexicon_path)
+def run_score(source: str, fmt: str, out: IO[str], lexicon: Lexicon | None = None) -> int:
+    scorer = build_scorer(lexicon)
     now = utc_now()
     for item in read_items(source, fmt):
         if item.event is None:
@@ -62,9 +61,9 @@ def run_score(source: str, fmt: str, out: IO[str],
     return 0
 
 
-def run_eval(path: Path, lexicon_path: Path = DEFAULT_LEXICON, misses: bool = False) -> str:
+def run_eval(path: Path, lexicon: Lexicon | None = None, misses: bool = False) -> str:
     """The figures for a labelled file; with ``misses``, every item scored wrong after them."""
-    scorer = build_scorer(lexicon_path)
+    scorer = build_scorer(lexicon)
     lexicon = scorer.engine.lexicon
     labels = {}
     sources = {}

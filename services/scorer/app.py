@@ -31,6 +31,7 @@ from services.scorer.clustering import StoryClusterer
 from services.scorer.factory import build_scorer
 from services.scorer.index.faust_index import register_country_index
 from services.scorer.index.structural import load_baselines
+from services.scorer.lexicon import load_lexicon
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.partitioner import KeyPartitioner
 from services.scorer.publish import Publisher, producer_publisher
@@ -57,7 +58,7 @@ def create_app(
     fetch_wait.install(settings.common.kafka_fetch_max_wait_ms)
     lost_changelog.install()
     clusterer = clusterer or StoryClusterer()
-    score = build_scorer(settings.lexicon_path, clusterer=clusterer)
+    score = build_scorer(load_lexicon(settings.lexicon_path), clusterer=clusterer)
     registry = new_registry()
     metrics = ScorerMetrics.create(registry)
     worker = uuid.uuid4().hex[:16]  # this run's name on brisk.scorer.stories

@@ -7,7 +7,7 @@ from pathlib import Path
 from services.scorer.clustering import StoryClusterer
 from services.scorer.enrich import load_bri_gazetteer, load_country_gazetteer, resolve_countries
 from services.scorer.features.source_features import DEFAULT_SOURCE_FEATURES, SourceWeights
-from services.scorer.lexicon import DEFAULT_LEXICON, load_lexicon
+from services.scorer.lexicon import Lexicon, load_lexicon
 from services.scorer.scorer import Scorer, TitleClustering
 from services.scorer.scoring import Enrichment, ScoringEngine, scoring_text
 from shared.schemas import RawEvent
@@ -19,9 +19,11 @@ def is_slug_title(raw: RawEvent) -> bool:
 
 
 def build_scorer(
-    lexicon_path: Path = DEFAULT_LEXICON, source_features_path: Path = DEFAULT_SOURCE_FEATURES,
+    lexicon: Lexicon | None = None, source_features_path: Path = DEFAULT_SOURCE_FEATURES,
     clusterer: StoryClusterer | None = None,
 ) -> Scorer:
+    """``lexicon``: a loaded lexicon (the caller has validated its file once), else the
+    shipped one."""
     countries = load_country_gazetteer()
     bri = load_bri_gazetteer()
 
@@ -35,6 +37,6 @@ def build_scorer(
         )
         return Enrichment(found.countries, found.entities, found.from_geo)
 
-    engine = ScoringEngine(load_lexicon(lexicon_path), SourceWeights.load(source_features_path),
+    engine = ScoringEngine(lexicon or load_lexicon(), SourceWeights.load(source_features_path),
                            enrich)
     return Scorer(engine, TitleClustering(clusterer or StoryClusterer()))

@@ -9,7 +9,6 @@ import pytest
 
 from services.scorer.batch import COUNTRY_ITEMS_PER_RECORD, RawMessage, Record, score_batch
 from services.scorer.factory import build_scorer
-from services.scorer.lexicon import DEFAULT_LEXICON
 from services.scorer.process import Origin
 from shared.schemas import DeadLetter, RawEvent, ScoredEvent
 from shared.schemas.country_event import CountryEvent
@@ -18,7 +17,7 @@ from tests.strategies import sample_raw
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 LIMIT = 1_048_576
-score = build_scorer(DEFAULT_LEXICON)
+score = build_scorer()
 
 
 def message(raw: RawEvent, offset: int) -> RawMessage:

@@ -19,7 +19,6 @@ from services.scorer.batch import Record
 from services.scorer.clustering import Note, StoryClusterer
 from services.scorer.delivery import BatchAcks
 from services.scorer.factory import build_scorer
-from services.scorer.lexicon import DEFAULT_LEXICON
 from services.scorer.metrics import ScorerMetrics
 from services.scorer.score_loop import ScoringLoop, raw_messages, story_notes
 from services.scorer.stories import batch_record
@@ -71,7 +70,7 @@ class Worker:
 
 
 def loop_of(worker: Worker, metrics: ScorerMetrics) -> ScoringLoop:
-    return ScoringLoop(score=build_scorer(DEFAULT_LEXICON), publish=worker.publish,
+    return ScoringLoop(score=build_scorer(), publish=worker.publish,
                        metrics=metrics, limit=1_048_576, batch_size=10, batch_seconds=0.1,
                        crash=worker.crash, now=lambda: NOW)
 
