@@ -159,7 +159,8 @@ def report(pairs: list[Pair]) -> str:
     lines.append("by source:")
     for group, members in by_source(pairs).items():
         lines.append(f"  {group:<13} macro-F1 {macro_f1(members):.3f}  "
-                     f"severity Spearman {severity_spearman(members):.3f}  (n={len(members)})")
+                     f"severity Spearman {severity_spearman(members):.3f}  "
+                     f"country F1 {country_prf(members)[2]:.3f}  (n={len(members)})")
     lines.append("confusion (label → predicted):")
     matrix = confusion(pairs)
     lines.append("  " + " " * 14 + "".join(f"{c[:12]:>13}" for c in CLASSES))

@@ -67,6 +67,14 @@ def test_the_report_gives_spearman_and_per_source_figures() -> None:
     assert "rss           macro-F1" in text and "(n=2)" in text
 
 
+def test_each_source_gets_its_own_country_f1() -> None:
+    right = Pair("none", "none", ["KAZ"], ["KAZ"], False, 0, 0, "gdelt1")
+    wrong = Pair("none", "none", ["USA"], ["KAZ"], False, 0, 0, "guardian")
+    lines = report([right, wrong]).splitlines()
+    assert "country F1 1.000" in next(x for x in lines if x.strip().startswith("gdelt1"))
+    assert "country F1 0.000" in next(x for x in lines if x.strip().startswith("rss"))
+
+
 def _miss(item_id: str, label: str, level: int, predicted: str, predicted_level: int,
           title: str = "A headline") -> Miss:
     pair = Pair(predicted, label, [], [], False, predicted_level, level)
