@@ -1,6 +1,6 @@
 """Private accidents and a parliament's routine votes are no risk, while the industrial fires,
-attacks and laws beside them still are (T4, T9 and the severity scale); every headline is
-invented."""
+accidents, attacks and laws beside them still are (T4, T9 and the severity scale); every
+headline is invented."""
 
 from __future__ import annotations
 
@@ -33,6 +33,13 @@ def test_private_accidents_and_routine_votes_are_no_risk(title: str) -> None:
         ("Fire at chemical plant kills twelve workers", "supply_chain", 3),
         ("Forest fire rages near the main highway", "supply_chain", 1),
         ("Warehouse fire at the container port destroys cargo", "supply_chain", 1),
+        # Supply chain: deaths beside a plant or port with no attack named are an industrial
+        # accident (the issue's class 3: an industrial explosion read as an attack).
+        ("Explosion at fertiliser plant kills forty", "supply_chain", 2),
+        ("Explosion rocks the port, killing two hundred", "supply_chain", 2),
+        # Severity 3: attacks at industrial sites stay political, with their casualties.
+        ("Militants attack gas plant, killing thirty hostages", "political", 3),
+        ("Gunmen kill eleven workers at power station", "political", 3),
         # Severity 3: an attack on a hotel is terror with casualties, not a private accident.
         ("Gunmen storm hotel killing twenty guests", "political", 3),
         ("Suicide bomber kills thirty at hotel in the capital", "political", 3),
