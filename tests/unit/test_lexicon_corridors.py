@@ -39,3 +39,14 @@ def test_corridor_risks_are_detected(title: str, category: str) -> None:
 ])
 def test_corridor_good_news_is_no_risk(title: str) -> None:
     assert score(title).category == "none"
+
+
+@pytest.mark.parametrize(("title", "hedged"), [
+    ("Container routes cut as foreign trade demand falls", False),
+    ("Power cuts as electricity demand hits record", False),
+    ("Protesters demand release of jailed leader", True),
+    ("Unions demand pay talks before any strike", True),
+])
+def test_demand_hedges_only_when_someone_demands(title: str, hedged: bool) -> None:
+    modifiers = {e.feature for e in score(title).explanations}
+    assert ("modifier:threatened_or_proposed" in modifiers) is hedged
