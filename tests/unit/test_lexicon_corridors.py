@@ -16,6 +16,9 @@ from tests.scoring_probe import level, score
         # Supply chain: fewer container routes and cancelled sailings as demand falls.
         ("Container routes cut as foreign trade demand falls", "supply_chain"),
         ("Carriers announce blank sailings on the Asia-Europe trade", "supply_chain"),
+        # Supply chain: capacity cut at mills and mines is a commodity supply shock.
+        ("Coal mines told to cut capacity by ten percent", "supply_chain"),
+        ("Steel mills face capacity cuts", "supply_chain"),
         # Supply chain: a port suspending or halting work is a closure in all but name.
         ("Port suspends operations after outbreak among dockers", "supply_chain"),
         ("Port halts operations as typhoon nears", "supply_chain"),
