@@ -1,6 +1,7 @@
-"""Government actions that change the rules for a project or an investor (regulatory), and
-exchanges of fire between forces (armed conflict); a company or club ending its own contracts
-stays none (T7). Every headline is invented."""
+"""Government actions that change the rules for a project, an investor or everyone's costs
+(regulatory: contracts, capital and export controls, a new constitution, fuel prices and
+fares), and exchanges of fire between forces (armed conflict); a company or club ending its own
+contracts stays none (T7). Every headline is invented."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ from tests.scoring_probe import level, score
         # foreign investors are capital controls, not friction between states.
         ("Beijing restricts gallium and germanium exports", "regulatory"),
         ("Government bars foreign investors from selling shares", "regulatory"),
+        # Regulatory: a new constitution approved is a major law change; a government raising
+        # fuel prices or fares changes costs.
+        ("Referendum approves draft charter", "regulatory"),
+        ("Government raises fuel prices by half", "regulatory"),
+        ("Metro fare hike sparks anger", "regulatory"),
+        # Guideline example 8: a constitution agreed in peace talks is de-escalation, political.
+        ("Peace talks agree deal on new constitution", "political"),
         # Reddit convention: troops exchanging fire is combat between forces.
         ("Troops exchange fire on the border", "political"),
         ("Border guards trade fire across the frontier", "political"),
