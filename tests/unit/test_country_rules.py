@@ -196,6 +196,10 @@ def test_a_foreign_city_shadowed_by_a_us_town_keeps_its_country() -> None:
         ("Pemerintah irak dan yordania bahas perbatasan", "https://berita.example.id/c", ["IRQ", "JOR"]),
         ("Vstrecha s prezidentom gruzii proshla", "https://novosti.example.kz/d", ["GEO"]),
         ("Pemerintah umumkan tarif listrik baru", "https://berita.example.id/e", ["IDN"]),  # ccTLD
+        ("Nga va ukraina dam phan ngung ban", "https://tin.example.vn/f", ["RUS", "UKR"]),
+        ("Juzna koreja i japan potpisali sporazum", "https://vesti.example.rs/g", ["KOR", "JPN"]),
+        ("Vstrecha prezidentov indonezii i vyetnama", "https://novosti.example.kz/h", ["IDN", "VNM"]),
+        ("Severnaya koreya provela ispytanie rakety", "https://novosti.example.kz/i", ["PRK"]),
     ],
 )
 def test_transliterated_slugs_name_their_countries(title: str, url: str, expected: list[str]) -> None:
