@@ -25,6 +25,13 @@ from tests.scoring_probe import level, score
         ("Gosudarstvennyy perevorot v strane", "political"),
         ("Dao chinh quan su o thu do", "political"),
         ("Pokusaj drzavni udar u glavnom gradu", "political"),
+        # Threats and tension (Greek, Indonesian, Serbian, Hungarian, Vietnamese).
+        ("Tourkia apeilei tin ellada", "political"),
+        ("Ketegangan meningkat di laut selatan", "political"),
+        ("Feszultseg a hataron", "political"),
+        ("Cang thang bien gioi tang cao", "political"),
+        # Sanctions in Serbian's instrumental case.
+        ("Vlada uvodi nove mere uz sankcijama", "regulatory"),
         # Disasters, strikes, sanctions and laws, already in the lexicon.
         ("Banjir rendam ribuan rumah warga", "supply_chain"),
         ("Apergia sta limania kai ta plia", "supply_chain"),
