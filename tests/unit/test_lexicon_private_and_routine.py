@@ -17,6 +17,14 @@ from tests.scoring_probe import level, score
     "Restaurant fire kills eight diners",
     "Hotel fire leaves twenty dead",
     "Nightclub fire kills dozens of revellers",
+    # T9: military and private aircraft and vehicles crashing are no commercial transport.
+    "Military plane crashes during training, two pilots killed",
+    "Air force jet crashes near the base",
+    "Army truck overturns, five soldiers hurt",
+    "Private jet crashes in the mountains",
+    # T6 read narrowly: a vaccination campaign or trial with no outbreak named is no emergency.
+    "Ebola vaccine trial begins",
+    "Polio vaccination drive targets forty million children",
     # T4: a parliament's routine business changes no rule.
     "Parliament votes on the budget",
     "Parliament approves new speaker after long deadlock",
@@ -37,6 +45,13 @@ def test_private_accidents_and_routine_votes_are_no_risk(title: str) -> None:
         # accident (the class 3: an industrial explosion read as an attack).
         ("Explosion at fertiliser plant kills forty", "supply_chain", 2),
         ("Explosion rocks the port, killing two hundred", "supply_chain", 2),
+        # Attacks on military aircraft and vehicles, crashes on commercial transport and
+        # outbreaks beside a vaccination campaign still count.
+        ("Rebels shoot down military helicopter", "political", 2),
+        ("Militants attack army truck, killing six soldiers", "political", 3),
+        ("Cargo plane crashes after take off", "supply_chain", 2),
+        ("Warship collides with merchant vessel", "supply_chain", 2),
+        ("Cholera outbreak spreads despite vaccination drive", "supply_chain", 2),
         # Severity 3: attacks at industrial sites stay political, with their casualties.
         ("Militants attack gas plant, killing thirty hostages", "political", 3),
         ("Gunmen kill eleven workers at power station", "political", 3),
