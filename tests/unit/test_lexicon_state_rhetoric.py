@@ -41,3 +41,9 @@ def test_a_court_summons_is_no_diplomatic_friction() -> None:
 ])
 def test_private_revenge_and_health_threats_are_no_tension(title: str) -> None:
     assert score(title).category == "none"
+
+
+def test_a_jailbreak_is_a_security_incident() -> None:
+    scored = score("Jailbreak frees 200 prisoners")
+    assert scored.category == "political"
+    assert level(scored) == 1
