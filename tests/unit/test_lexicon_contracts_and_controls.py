@@ -1,6 +1,6 @@
 """Government actions that change the rules for a project, an investor or everyone's costs
 (regulatory: contracts, capital and export controls, a new constitution, fuel prices and
-fares), and exchanges of fire between forces (armed conflict); a company or club ending its own
+fares), and exchanges of fire between forces (active combat); a company or club ending its own
 contracts stays none (T7). Every headline is invented."""
 
 from __future__ import annotations
