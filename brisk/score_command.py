@@ -64,7 +64,6 @@ def run_score(source: str, fmt: str, out: IO[str], lexicon: Lexicon | None = Non
 def run_eval(path: Path, lexicon: Lexicon | None = None, misses: bool = False) -> str:
     """The figures for a labelled file; with ``misses``, every item scored wrong after them."""
     scorer = build_scorer(lexicon)
-    lexicon = scorer.engine.lexicon
     labels = {}
     sources = {}
     with path.open(encoding="utf-8") as handle:
@@ -85,7 +84,7 @@ def run_eval(path: Path, lexicon: Lexicon | None = None, misses: bool = False) -
             category=scored.category, label_category=label.get("primary", "none"),
             countries=scored.countries, label_countries=list(label.get("countries", [])),
             from_geo=bool(label.get("countries_from_geo")),
-            level=severity_level(scored.severity, scored.category, lexicon),
+            level=severity_level(scored.severity, scored.category, scorer.engine.lexicon),
             label_level=int(label.get("severity", 0)), source=sources.get(str(item.id), ""),
         )
         pairs.append(pair)
